@@ -1,0 +1,219 @@
+"""The HTTP face of the Glue API (tornado): the handler, the application, and ``gluelab serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from .. import __version__
+from ..config import Settings
+from ..errors import GlueError, RequestEntityTooLargeException
+from ..services import Services, open_services
+from . import protocol
+from .auth import SigV4Verifier
+from .dispatch import Dispatcher
+
+log = logging.getLogger("gluelab.api")
+access_log = logging.getLogger("gluelab.access")
+
+SERVER_FILE = "server.json"
+
+
+@dataclass
+class GlueApi:
+    """What the handler needs: how to authenticate and where to dispatch."""
+
+    dispatcher: Dispatcher
+    verifier: SigV4Verifier | None
+    max_request_bytes: int
+    executor: ThreadPoolExecutor
+
+
+@tornado.web.stream_request_body
+class GlueApiHandler(tornado.web.RequestHandler):
+    """``POST /``: one Glue action per request. Subclasses may replace ``authenticate`` (the Jupyter
+    server extension uses Jupyter's own auth)."""
+
+    def initialize(self, api: GlueApi) -> None:
+        self.api = api
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._too_large = False
+        self._started = time.perf_counter()
+        self._request_id = str(uuid.uuid4())
+
+    def prepare(self) -> None:
+        limit = self.api.max_request_bytes
+        # Read (and drop) bodies up to 4x the limit so the client hears our 413 instead of a reset.
+        self.request.connection.set_max_body_size(limit * 4)
+        declared = self.request.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            self._too_large = True
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self.api.max_request_bytes:
+            self._too_large = True
+            self._chunks.clear()
+        elif not self._too_large:
+            self._chunks.append(chunk)
+
+    def check_xsrf_cookie(self) -> None:  # signed API calls, not browser forms
+        pass
+
+    def authenticate(self, body: bytes) -> None:
+        if self.api.verifier is not None:
+            self.api.verifier.verify(
+                self.request.method or "POST",
+                self.request.uri or "/",
+                list(self.request.headers.get_all()),
+                body,
+            )
+
+    async def post(self) -> None:
+        action = "-"
+        try:
+            if self._too_large:
+                raise RequestEntityTooLargeException(
+                    f"The request body is larger than {self.api.max_request_bytes} bytes."
+                )
+            body = b"".join(self._chunks)
+            self.authenticate(body)
+            action = protocol.parse_target(self.request.headers.get("X-Amz-Target"))
+            request = protocol.parse_body(body)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.api.executor, self.api.dispatcher.call, action, request)
+            self._respond(200, protocol.encode(result))
+        except GlueError as error:
+            self.set_header("x-amzn-ErrorType", error.code)
+            self._respond(error.status, protocol.encode(protocol.error_payload(error)))
+        access_log.info(
+            "%s %s %d %.1fms %s",
+            self.request.remote_ip,
+            action,
+            self.get_status(),
+            (time.perf_counter() - self._started) * 1000,
+            self._request_id,
+        )
+
+    def _respond(self, status: int, payload: bytes) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", protocol.CONTENT_TYPE)
+        self.set_header("x-amzn-RequestId", self._request_id)
+        self.finish(payload)
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+        log.error("unhandled error", exc_info=(typ, value, tb))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = GlueError(self._reason or "error")
+        self.set_header("Content-Type", protocol.CONTENT_TYPE)
+        self.finish(
+            protocol.encode(
+                {
+                    "__type": "InternalServiceException" if status_code >= 500 else "InvalidInputException",
+                    "message": error.message,
+                }
+            )
+        )
+
+
+class PingHandler(tornado.web.RequestHandler):
+    """Unauthenticated liveness probe; says nothing about the catalog."""
+
+    def get(self) -> None:
+        self.finish({"service": "gluelab", "version": __version__, "status": "ok"})
+
+
+def make_app(services: Services, *, verify: bool = True) -> tornado.web.Application:
+    settings = services.settings
+    api = GlueApi(
+        dispatcher=Dispatcher(services),
+        verifier=SigV4Verifier(settings.access_key_id, settings.token) if verify else None,
+        max_request_bytes=settings.max_request_bytes,
+        executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-api"),
+    )
+    return tornado.web.Application(
+        [(r"/", GlueApiHandler, {"api": api}), (r"/ping", PingHandler)],
+        log_function=lambda handler: None,  # our handler writes its own access log
+    )
+
+
+def configure_logging(settings: Settings) -> Path:
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.logs_dir / "server.log"
+    handler = RotatingFileHandler(path, maxBytes=10 * 1024 * 1024, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("gluelab")
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    return path
+
+
+def server_file(settings: Settings) -> Path:
+    return settings.run_dir / SERVER_FILE
+
+
+def running_server(settings: Settings) -> dict[str, Any] | None:
+    """The address of a live ``gluelab serve`` for this home, if there is one."""
+    try:
+        info = json.loads(server_file(settings).read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info
+
+
+async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
+    services = open_services(settings)
+    app = make_app(services)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_request_bytes * 4)
+    sockets = tornado.netutil.bind_sockets(
+        port, host, family=socket.AF_INET if host != "::1" else socket.AF_INET6
+    )
+    server.add_sockets(sockets)
+    actual_port = sockets[0].getsockname()[1]
+    url = f"http://{host}:{actual_port}"
+    info = {"pid": os.getpid(), "host": host, "port": actual_port, "url": url, "started": time.time()}
+    path = server_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info))
+    tmp.replace(path)
+    log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
+    if ready is not None:
+        ready(info)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink(missing_ok=True)
+        services.close()
+        log.info("stopped")
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None, ready: Any = None) -> None:
+    """Run the API server until SIGINT or SIGTERM."""
+    configure_logging(settings)
+    asyncio.run(_serve(settings, host or settings.host, settings.port if port is None else port, ready))

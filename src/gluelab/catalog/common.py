@@ -1,0 +1,68 @@
+"""What every part of the catalog service shares: the store, the catalog id, lookups that raise
+Glue's errors, and the conversions between JSON columns and Glue timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..errors import AccessDeniedException, EntityNotFoundException, InvalidInputException
+from ..store import Store
+from ..store.models import DatabaseRow, TableRow
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def compact(shape: dict[str, Any]) -> dict[str, Any]:
+    """Drop unset fields, as Glue's responses do."""
+    return {k: v for k, v in shape.items() if v is not None}
+
+
+class CatalogBase:
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+
+    @property
+    def catalog_id(self) -> str:
+        return self.settings.account_id
+
+    def _check_catalog(self, request: dict[str, Any]) -> str:
+        requested = request.get("CatalogId")
+        if requested not in (None, self.catalog_id):
+            raise AccessDeniedException(
+                f"Catalog {requested} is not accessible: "
+                f"this gluelab serves one Data Catalog, {self.catalog_id}."
+            )
+        return self.catalog_id
+
+    @staticmethod
+    def _reject_unsupported(request: dict[str, Any], *fields: str) -> None:
+        for field in fields:
+            if request.get(field) is not None:
+                raise InvalidInputException(f"{field} is not supported by gluelab (no Lake Formation).")
+
+    def _database(self, session: Session, name: str) -> DatabaseRow:
+        row = session.scalar(
+            select(DatabaseRow).where(
+                DatabaseRow.catalog_id == self.catalog_id, DatabaseRow.name == name.lower()
+            )
+        )
+        if row is None:
+            raise EntityNotFoundException(f"Database {name.lower()} not found.")
+        return row
+
+    def _table(self, session: Session, database: str, name: str) -> TableRow:
+        db = self._database(session, database)
+        row = session.scalar(
+            select(TableRow).where(TableRow.database_id == db.id, TableRow.name == name.lower())
+        )
+        if row is None:
+            raise EntityNotFoundException(f"Table {name.lower()} not found in database {db.name}.")
+        return row

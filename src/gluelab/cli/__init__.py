@@ -1,0 +1,190 @@
+"""The ``gluelab`` command: a thin face over gluelab's services (typer + rich)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .. import __version__
+from ..config import SettingsError
+from ..errors import GlueError
+from ..runtime.java import JavaNotFound, find_java, install_java
+from . import catalog
+from .render import console, fail, print_json
+from .state import services, settings
+
+app = typer.Typer(
+    name="gluelab",
+    help="AWS Glue, local: a Data Catalog and a Glue-compatible API, Spark jobs, notebooks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(catalog.app, name="catalog")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"gluelab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    home: Path = typer.Option(
+        None, "--home", envvar="GLUELAB_HOME", help="gluelab's home directory (default ~/.gluelab)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    if home:
+        os.environ["GLUELAB_HOME"] = str(home)
+
+
+@app.command()
+def init() -> None:
+    """Create the home directory, the access token and the store (safe to run again)."""
+    s = settings()
+    s.ensure_dirs()
+    token_existed = s.token_path.exists()
+    _ = s.token
+    store = services().store
+    console.print(f"[bold green]gluelab is ready[/] in {s.home}")
+    console.print(f"  warehouse   {s.warehouse_dir}")
+    console.print(f"  store       {store.url.render_as_string()} (schema {store.current_revision()})")
+    console.print(f"  token       {s.token_path} ({'kept' if token_existed else 'created'}, mode 0600)")
+    console.print("Next: [bold]gluelab serve[/] to start the API, [bold]gluelab credentials[/] for boto3.")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (default 8998; 0 picks a free one)."),
+) -> None:
+    """Run the Glue API server until Ctrl-C."""
+    from ..api.server import serve as run_server
+
+    s = settings()
+    if host and host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            f"[yellow]warning:[/] binding {host} exposes the API beyond this machine; "
+            "requests still need the token's signature."
+        )
+
+    def ready(info: dict[str, object]) -> None:
+        console.print(f"gluelab {__version__}: Glue API on [bold]{info['url']}[/] (region {s.region})")
+        console.print(
+            f"  credentials: gluelab credentials    logs: {s.logs_dir / 'server.log'}    Ctrl-C stops"
+        )
+
+    run_server(s, host, port, ready=ready)
+
+
+@app.command()
+def credentials(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_env: bool = typer.Option(False, "--env", help="Print shell exports for boto3 and the AWS CLI."),
+) -> None:
+    """What a boto3 client needs to talk to gluelab: endpoint, region, access key id, secret (the token)."""
+    from ..api.server import running_server
+
+    s = settings()
+    s.ensure_dirs()
+    running = running_server(s)
+    endpoint = running["url"] if running else s.endpoint_url()
+    values = {
+        "endpoint_url": endpoint,
+        "region_name": s.region,
+        "aws_access_key_id": s.access_key_id,
+        "aws_secret_access_key": s.token,
+    }
+    if as_json:
+        print_json({**values, "server_running": bool(running)})
+        return
+    if as_env:
+        print(
+            f"export AWS_ENDPOINT_URL_GLUE={endpoint}\nexport AWS_DEFAULT_REGION={s.region}\n"
+            f"export AWS_ACCESS_KEY_ID={s.access_key_id}\nexport AWS_SECRET_ACCESS_KEY={s.token}"
+        )
+        return
+    for key, value in values.items():
+        console.print(f"{key:<22}{value}")
+    if not running:
+        console.print("[yellow]The server is not running:[/] start it with [bold]gluelab serve[/].")
+    console.print('\nboto3.client("glue", ' + ", ".join(f'{k}="{v}"' for k, v in values.items()) + ")")
+
+
+@app.command()
+def doctor(
+    install_java_: bool = typer.Option(
+        False,
+        "--install-java",
+        help="Install OpenJDK 17 with apt-get when no Java 17/21 is found (needs root).",
+    ),
+) -> None:
+    """Check what gluelab needs: Python, Java for Spark, the store, the home directory."""
+    checks: list[tuple[str, bool, str]] = []
+    checks.append(("python", sys.version_info >= (3, 11), platform.python_version()))
+    java, notes = find_java()
+    if java is None and install_java_:
+        console.print("No Java 17/21 found; installing Debian's OpenJDK 17 ...")
+        try:
+            java = install_java()
+        except (JavaNotFound, OSError) as exc:
+            notes.append(str(exc))
+    checks.append(
+        (
+            "java",
+            java is not None,
+            f"Java {java.major} at {java.home} (from {java.source})"
+            if java
+            else "; ".join(notes)
+            or "no Java 17/21: apt-get install openjdk-17-jre-headless, or set JAVA_HOME",
+        )
+    )
+    try:
+        s = settings()
+        s.ensure_dirs()
+        store = services().store
+        checks.append(("store", True, f"{store.url.render_as_string()} at schema {store.current_revision()}"))
+        checks.append(("home", os.access(s.home, os.W_OK), str(s.home)))
+        checks.append(("warehouse", os.access(s.warehouse_dir, os.W_OK), str(s.warehouse_dir)))
+    except Exception as exc:  # report every failure as a row, not a traceback
+        checks.append(("store", False, str(exc)))
+    table = Table("check", "ok", "detail", title="gluelab doctor")
+    for name, ok, detail in checks:
+        table.add_row(name, "[green]yes[/]" if ok else "[red]no[/]", detail)
+    console.print(table)
+    if not all(ok for _, ok, _ in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    workspace: Path = typer.Option(
+        Path("gluelab-demo"),
+        "--workspace",
+        help="Where the demo keeps its home, warehouse and logs (recreated on each run).",
+    ),
+) -> None:
+    """Run gluelab's main job: a walkthrough that builds a catalog through the Glue API with boto3."""
+    from ..demo import run_demo
+
+    run_demo(workspace.resolve())
+
+
+def main() -> None:
+    try:
+        app()
+    except GlueError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    except (SettingsError, JavaNotFound) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)

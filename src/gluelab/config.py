@@ -1,0 +1,148 @@
+"""gluelab's settings: the one place that reads environment variables and ``<home>/config.toml``.
+
+Precedence, highest first: ``GLUELAB_*`` environment variables, ``<home>/config.toml``, defaults.
+The home directory itself comes from ``GLUELAB_HOME`` (default ``~/.gluelab``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_PORT = 8998
+TOKEN_FILE = "token"
+CONFIG_FILE = "config.toml"
+
+
+class SettingsError(ValueError):
+    """A setting has a value gluelab cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse_dir: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    access_key_id: str = "gluelab"
+    max_request_bytes: int = 8 * 1024 * 1024
+    token_override: str | None = field(default=None, repr=False)
+
+    # -- derived paths ------------------------------------------------------------------
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        """Files a running server leaves for other processes (its address, its pid)."""
+        return self.home / "run"
+
+    @property
+    def token_path(self) -> Path:
+        return self.home / TOKEN_FILE
+
+    @property
+    def token(self) -> str:
+        """The shared secret boto3 clients sign with; created (mode 0600) on first use."""
+        if self.token_override:
+            return self.token_override
+        return _read_or_create_token(self.token_path)
+
+    def endpoint_url(self, host: str | None = None, port: int | None = None) -> str:
+        return f"http://{host or self.host}:{port if port is not None else self.port}"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.warehouse_dir, self.logs_dir, self.run_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o700)
+
+    # -- loading ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(str(overrides.pop("home", None) or env.get("GLUELAB_HOME") or "~/.gluelab"))
+        home = home.expanduser().resolve()
+        file_values = _read_config_file(home / CONFIG_FILE)
+
+        def pick(name: str, default: object) -> object:
+            if name in overrides and overrides[name] is not None:
+                return overrides[name]
+            env_name = "GLUELAB_" + name.upper()
+            if env.get(env_name):
+                return env[env_name]
+            if name in file_values:
+                return file_values[name]
+            return default
+
+        warehouse = Path(str(pick("warehouse_dir", home / "warehouse"))).expanduser().resolve()
+        values = {
+            "home": home,
+            "warehouse_dir": warehouse,
+            "database_url": str(pick("database_url", f"sqlite:///{home / 'gluelab.db'}")),
+            "host": str(pick("host", cls.host)),
+            "port": _as_int("port", pick("port", cls.port)),
+            "region": str(pick("region", cls.region)),
+            "account_id": str(pick("account_id", cls.account_id)),
+            "access_key_id": str(pick("access_key_id", cls.access_key_id)),
+            "max_request_bytes": _as_int(
+                "max_request_bytes", pick("max_request_bytes", cls.max_request_bytes)
+            ),
+            "token_override": pick("token", None),
+        }
+        unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}
+        if unknown:
+            raise SettingsError(f"{home / CONFIG_FILE}: unknown setting(s): {', '.join(sorted(unknown))}")
+        if not (0 <= values["port"] <= 65535):
+            raise SettingsError(f"port must be between 0 and 65535, not {values['port']}")
+        if not (len(values["account_id"]) == 12 and values["account_id"].isdigit()):
+            raise SettingsError(f"account_id must be 12 digits, not {values['account_id']!r}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _as_int(name: str, value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _read_config_file(path: Path) -> dict[str, object]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    # Accept both a flat file and a [gluelab] table.
+    return dict(data.get("gluelab", data))
+
+
+def _read_or_create_token(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(30)
+    # Write a private temp file, then hard-link it into place: the token appears whole or not at all,
+    # and when two processes race, both end up with the winner's token.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        token = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return token

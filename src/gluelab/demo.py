@@ -1,0 +1,280 @@
+"""``gluelab demo``: gluelab's main job. For now a walkthrough of the Data Catalog through the Glue API:
+it starts ``gluelab serve`` in a fresh workspace and drives it with boto3, as a Glue user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .cli.render import console
+
+PARQUET = {
+    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+}
+ORDER_COLUMNS = [
+    {"Name": "order_id", "Type": "bigint"},
+    {"Name": "customer_id", "Type": "bigint"},
+    {"Name": "amount", "Type": "decimal(12,2)", "Comment": "EUR"},
+    {"Name": "items", "Type": "array<struct<sku:string,qty:int>>"},
+]
+
+
+def _start_server(home: Path, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    env = {**os.environ, "GLUELAB_HOME": str(home)}
+    env.pop("GLUELAB_DATABASE_URL", None)
+    server_file = home / "run" / "server.json"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gluelab serve exited early; see {log}")
+        if server_file.exists():
+            try:
+                info = json.loads(server_file.read_text())
+            except ValueError:
+                info = {}
+            if info.get("pid") == proc.pid:
+                return proc, info
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"gluelab serve did not start within 60 s; see {log}")
+
+
+def run_demo(workspace: Path) -> None:
+    started = time.perf_counter()
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    home = workspace / "home"
+    home.mkdir(parents=True)
+    console.print(
+        Panel.fit(
+            "[bold]gluelab demo[/]: a Data Catalog built through the Glue API with boto3\n"
+            f"workspace: {workspace}",
+            border_style="cyan",
+        )
+    )
+    timings: dict[str, float] = {}
+
+    def timed(label: str, call: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        result = call(**kwargs)
+        timings[label] = (time.perf_counter() - t0) * 1000
+        return result
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        boot = progress.add_task("Starting gluelab serve", total=1)
+        proc, info = _start_server(home, workspace / "serve.log")
+        progress.advance(boot)
+        try:
+            glue = boto3.client(
+                "glue",
+                endpoint_url=info["url"],
+                region_name="us-east-1",
+                aws_access_key_id="gluelab",
+                aws_secret_access_key=(home / "token").read_text().strip(),
+            )
+            build = progress.add_task("Creating databases, tables, a connection", total=4)
+            timed(
+                "CreateDatabase",
+                glue.create_database,
+                DatabaseInput={
+                    "Name": "sales",
+                    "Description": "Orders and customers",
+                    "LocationUri": "s3://demo-lake/sales/",
+                },
+            )
+            progress.advance(build)
+            timed(
+                "CreateTable",
+                glue.create_table,
+                DatabaseName="sales",
+                TableInput={
+                    "Name": "orders",
+                    "TableType": "EXTERNAL_TABLE",
+                    "Parameters": {"classification": "parquet"},
+                    "StorageDescriptor": {
+                        **PARQUET,
+                        "Columns": ORDER_COLUMNS,
+                        "Location": "s3://demo-lake/sales/orders/",
+                    },
+                    "PartitionKeys": [{"Name": "year", "Type": "int"}, {"Name": "month", "Type": "string"}],
+                },
+            )
+            progress.advance(build)
+            glue.create_table(
+                DatabaseName="sales",
+                TableInput={
+                    "Name": "customers",
+                    "TableType": "EXTERNAL_TABLE",
+                    "Parameters": {"classification": "json"},
+                    "StorageDescriptor": {
+                        "Location": "s3://demo-lake/sales/customers/",
+                        "Columns": [
+                            {"Name": "customer_id", "Type": "bigint"},
+                            {"Name": "address", "Type": "struct<city:string,country:string>"},
+                        ],
+                        "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+                    },
+                },
+            )
+            progress.advance(build)
+            timed(
+                "CreateConnection",
+                glue.create_connection,
+                ConnectionInput={
+                    "Name": "orders-postgres",
+                    "ConnectionType": "JDBC",
+                    "ConnectionProperties": {
+                        "JDBC_CONNECTION_URL": "jdbc:postgresql://127.0.0.1:5432/test",
+                        "USERNAME": "postgres",
+                        "PASSWORD": "demo-secret",
+                    },
+                },
+            )
+            progress.advance(build)
+
+            months = [(year, month) for year in (2023, 2024) for month in range(1, 13)]
+            parts = progress.add_task("Registering monthly partitions", total=len(months))
+            for i in range(0, len(months), 6):
+                batch = [
+                    {
+                        "Values": [str(y), f"{m:02d}"],
+                        "StorageDescriptor": {
+                            **PARQUET,
+                            "Columns": ORDER_COLUMNS,
+                            "Location": f"s3://demo-lake/sales/orders/year={y}/month={m:02d}/",
+                        },
+                    }
+                    for y, m in months[i : i + 6]
+                ]
+                result = timed(
+                    "BatchCreatePartition",
+                    glue.batch_create_partition,
+                    DatabaseName="sales",
+                    TableName="orders",
+                    PartitionInputList=batch,
+                )
+                if result["Errors"]:
+                    raise RuntimeError(f"BatchCreatePartition failed: {result['Errors']}")
+                progress.advance(parts, len(batch))
+
+            evolve = progress.add_task("Evolving the schema (new table version)", total=1)
+            table = glue.get_table(DatabaseName="sales", Name="orders")["Table"]
+            new_sd = {
+                **table["StorageDescriptor"],
+                "Columns": [*ORDER_COLUMNS, {"Name": "channel", "Type": "string"}],
+            }
+            timed(
+                "UpdateTable",
+                glue.update_table,
+                DatabaseName="sales",
+                TableInput={
+                    "Name": "orders",
+                    "TableType": "EXTERNAL_TABLE",
+                    "Parameters": table["Parameters"],
+                    "StorageDescriptor": new_sd,
+                    "PartitionKeys": table["PartitionKeys"],
+                },
+            )
+            progress.advance(evolve)
+
+            expression = "year = 2024 AND month IN ('11', '12')"
+            recent = timed(
+                "GetPartitions (Expression)",
+                glue.get_partitions,
+                DatabaseName="sales",
+                TableName="orders",
+                Expression=expression,
+            )["Partitions"]
+            tables = timed("GetTables", glue.get_tables, DatabaseName="sales")["TableList"]
+            versions = glue.get_table_versions(DatabaseName="sales", TableName="orders")["TableVersions"]
+            connection = glue.get_connection(Name="orders-postgres")["Connection"]
+            try:
+                glue.get_table(DatabaseName="sales", Name="returns")
+                missing = "(found?)"
+            except glue.exceptions.EntityNotFoundException as exc:
+                missing = exc.response["Error"]["Message"]
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+
+    summary = Table(title="Catalog built through the Glue API")
+    for column in ("table", "format", "columns", "partition keys", "partitions", "version"):
+        summary.add_column(column)
+    for t in tables:
+        count = len(months) if t["Name"] == "orders" else 0
+        summary.add_row(
+            f"sales.{t['Name']}",
+            t["Parameters"].get("classification", ""),
+            str(len(t["StorageDescriptor"]["Columns"])),
+            ", ".join(k["Name"] for k in t["PartitionKeys"]) or "-",
+            str(count),
+            t["VersionId"],
+        )
+    console.print(summary)
+
+    found = Table(title=f"GetPartitions where {expression}")
+    found.add_column("year")
+    found.add_column("month")
+    found.add_column("location")
+    for p in recent:
+        found.add_row(*p["Values"], p["StorageDescriptor"]["Location"])
+    console.print(found)
+
+    console.print(
+        f"Table versions of sales.orders: {', '.join(v['VersionId'] for v in versions)} "
+        f"(columns: {', '.join(str(len(v['Table']['StorageDescriptor']['Columns'])) for v in versions)})"
+    )
+    hidden = "PASSWORD" not in connection["ConnectionProperties"]
+    console.print(
+        f"Connection orders-postgres: {connection['ConnectionType']}, "
+        f"{connection['ConnectionProperties']['JDBC_CONNECTION_URL']}, password "
+        f"{'hidden' if hidden else 'SHOWN'} unless HidePassword=False"
+    )
+    console.print(f"A Glue error, as boto3 raises it: EntityNotFoundException: {missing}")
+
+    latency = Table(title="API latency (ms)")
+    latency.add_column("call")
+    latency.add_column("ms", justify="right")
+    for label, ms in timings.items():
+        latency.add_row(label, f"{ms:.1f}")
+    console.print(latency)
+    console.print(
+        Panel.fit(
+            f"Done in {time.perf_counter() - started:.1f} s. Explore what the demo built:\n"
+            f"  export GLUELAB_HOME={home}\n"
+            "  gluelab catalog tables sales\n"
+            f'  gluelab catalog partitions sales.orders -e "{expression}"\n'
+            "  gluelab serve   # then: gluelab credentials, and boto3.client('glue', ...)\n"
+            f"Server log: {home / 'logs' / 'server.log'}",
+            border_style="green",
+        )
+    )

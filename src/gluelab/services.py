@@ -1,0 +1,40 @@
+"""Builds gluelab's services over one store; every face (API, CLI, lab, kernel) goes through these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from .catalog import CatalogService
+from .config import Settings
+from .operations import operations_of
+from .store import Store
+
+
+class Services:
+    def __init__(self, settings: Settings, store: Store | None = None):
+        self.settings = settings
+        self.store = store or Store(settings.database_url)
+        self.store.ensure_schema()
+        self.catalog = CatalogService(self.store, settings)
+
+    @cached_property
+    def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        """Glue operation name -> the bound service method implementing it."""
+        table: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        for service in (self.catalog,):
+            for name, method in operations_of(service):
+                if name in table:
+                    raise RuntimeError(f"{name} is implemented twice")
+                table[name] = method
+        return table
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def open_services(settings: Settings | None = None) -> Services:
+    settings = settings or Settings.load()
+    settings.ensure_dirs()
+    return Services(settings)

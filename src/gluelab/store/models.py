@@ -1,0 +1,132 @@
+"""SQLAlchemy models of gluelab's state. Nested Glue shapes (StorageDescriptor, Parameters ...) are JSON
+columns; fields that are looked up, sorted or filtered on are real columns with indexes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .types import UTCDateTime, binary_collated_string
+
+NAME = String(255)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}
+
+
+class DatabaseRow(Base):
+    __tablename__ = "databases"
+    __table_args__ = (UniqueConstraint("catalog_id", "name", name="uq_databases_catalog_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(NAME)
+    description: Mapped[str | None] = mapped_column(Text)
+    location_uri: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[dt.datetime]
+    # The rest of DatabaseInput (CreateTableDefaultPermissions, TargetDatabase, FederatedDatabase).
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    tables: Mapped[list[TableRow]] = relationship(back_populates="database", passive_deletes=True)
+
+
+class TableRow(Base):
+    __tablename__ = "tables"
+    __table_args__ = (UniqueConstraint("database_id", "name", name="uq_tables_database_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(NAME)
+    version_id: Mapped[int] = mapped_column(default=0)
+    table_type: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(NAME)
+    create_time: Mapped[dt.datetime]
+    update_time: Mapped[dt.datetime]
+    last_access_time: Mapped[dt.datetime | None]
+    last_analyzed_time: Mapped[dt.datetime | None]
+    storage_descriptor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    partition_keys: Mapped[list[Any]] = mapped_column(default=list)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The rest of TableInput (Retention, ViewOriginalText, ViewExpandedText, TargetTable, ViewDefinition).
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    database: Mapped[DatabaseRow] = relationship(back_populates="tables")
+
+
+class TableVersionRow(Base):
+    """A table as it was at one VersionId (the current version included)."""
+
+    __tablename__ = "table_versions"
+    __table_args__ = (UniqueConstraint("table_id", "version_id", name="uq_table_versions_table_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
+    version_id: Mapped[int]
+    definition: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class PartitionRow(Base):
+    __tablename__ = "partitions"
+    __table_args__ = (UniqueConstraint("table_id", "values_hash", name="uq_partitions_table_values"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"), index=True)
+    values: Mapped[list[Any]]
+    values_hash: Mapped[str] = mapped_column(String(64))
+    creation_time: Mapped[dt.datetime]
+    last_access_time: Mapped[dt.datetime | None]
+    last_analyzed_time: Mapped[dt.datetime | None]
+    storage_descriptor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    key_values: Mapped[list[PartitionValueRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="PartitionValueRow.position"
+    )
+
+
+class PartitionValueRow(Base):
+    """One partition value by key position, indexed, so partition Expressions are answered in SQL.
+    ``number_value`` holds the value when it parses as a number; numeric keys compare on it."""
+
+    __tablename__ = "partition_values"
+    __table_args__ = (
+        Index("ix_partition_values_string", "table_id", "position", "string_value"),
+        Index("ix_partition_values_number", "table_id", "position", "number_value"),
+    )
+
+    partition_id: Mapped[int] = mapped_column(
+        ForeignKey("partitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"))
+    string_value: Mapped[str | None] = mapped_column(binary_collated_string(1024))
+    number_value: Mapped[float | None] = mapped_column(Float)
+
+
+class ConnectionRow(Base):
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("catalog_id", "name", name="uq_connections_catalog_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog_id: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(NAME)
+    connection_type: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    match_criteria: Mapped[list[Any]] = mapped_column(default=list)
+    connection_properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    physical_connection_requirements: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # SparkProperties, AthenaProperties, PythonProperties, AuthenticationConfiguration, Validate*.
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    creation_time: Mapped[dt.datetime]
+    last_updated_time: Mapped[dt.datetime]
+    last_updated_by: Mapped[str | None] = mapped_column(NAME)
+    status: Mapped[str] = mapped_column(String(16), default="READY")
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)

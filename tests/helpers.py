@@ -1,0 +1,133 @@
+"""Test helpers: throwaway PostgreSQL databases and a real ``gluelab serve`` subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.config
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get("GLUELAB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+def create_pg_database() -> str:
+    """A new, empty PostgreSQL database; returns its URL."""
+    name = f"gluelab_t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def gluelab_env(home: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLUELAB_") and not k.startswith("AWS_")}
+    env["GLUELAB_HOME"] = str(home)
+    if database_url:
+        env["GLUELAB_DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """``gluelab serve --port 0`` in a subprocess, with its home and store."""
+
+    def __init__(self, home: Path, database_url: str | None = None, **env: str):
+        self.home = home
+        self.env = gluelab_env(home, database_url, **env)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.info: dict[str, Any] = {}
+
+    def start(self, timeout: float = 60) -> ServerProcess:
+        server_file = self.home / "run" / "server.json"
+        server_file.unlink(missing_ok=True)
+        self.log = open(self.home.parent / f"{self.home.name}-serve.out", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gluelab serve exited with {self.proc.returncode}: {self.output()}")
+            if server_file.exists():
+                try:
+                    info = json.loads(server_file.read_text())
+                except ValueError:
+                    info = {}
+                if info.get("pid") == self.proc.pid:
+                    self.info = info
+                    return self
+            time.sleep(0.05)
+        raise TimeoutError(f"gluelab serve did not start: {self.output()}")
+
+    def output(self) -> str:
+        path = self.home.parent / f"{self.home.name}-serve.out"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    @property
+    def url(self) -> str:
+        return self.info["url"]
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def token(self) -> str:
+        return (self.home / "token").read_text().strip()
+
+    def credentials(self) -> dict[str, str]:
+        return {
+            "endpoint_url": self.url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "gluelab",
+            "aws_secret_access_key": self.token,
+        }
+
+    def client(self, **overrides: str):  # type: ignore[no-untyped-def]
+        creds = {**self.credentials(), **overrides}
+        config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+        return boto3.client("glue", config=config, **creds)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()

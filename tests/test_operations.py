@@ -1,0 +1,9 @@
+from gluelab.catalog import CatalogService
+from gluelab.operations import operations_of
+from gluelab.shapes import glue_model
+
+
+def test_every_decorated_method_names_a_real_glue_operation():
+    names = [name for name, _ in operations_of(CatalogService.__new__(CatalogService))]
+    assert names and set(names) <= set(glue_model().operation_names)
+    assert len(names) == len(set(names))
