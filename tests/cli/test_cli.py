@@ -104,6 +104,28 @@ def test_credentials_point_at_the_running_server_and_work_with_boto3(tmp_path):
     assert not (server.home / "run" / "server.json").exists()  # a clean stop removes its address
 
 
+def test_serve_refuses_a_busy_port_and_a_second_server_in_one_line(tmp_path):
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        result = run(tmp_path / "a", "serve", "--port", str(busy.getsockname()[1]), check=False)
+    finally:
+        busy.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot listen on 127.0.0.1" in result.stderr and "Address already in use" in result.stderr
+
+    server = ServerProcess(tmp_path / "b").start()
+    try:
+        result = run(server.home, "serve", "--port", "0", check=False)
+        assert result.returncode == 1
+        assert f"already running for {server.home} at {server.url} (pid {server.pid})" in result.stderr
+    finally:
+        server.stop()
+
+
 def test_catalog_listings(home):
     assert "sales" in run(home, "catalog", "databases").stdout
     assert (

@@ -34,6 +34,10 @@ access_log = logging.getLogger("gluelab.access")
 SERVER_FILE = "server.json"
 
 
+class ServeError(RuntimeError):
+    """The server cannot start; the message says why and what to do."""
+
+
 @dataclass
 class GlueApi:
     """What the handler needs: how to authenticate and where to dispatch."""
@@ -180,12 +184,22 @@ def running_server(settings: Settings) -> dict[str, Any] | None:
 
 
 async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
+    other = running_server(settings)
+    if other is not None:
+        raise ServeError(
+            f"gluelab serve is already running for {settings.home} at {other['url']} "
+            f"(pid {other['pid']}); stop it first, or use another GLUELAB_HOME."
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sockets = tornado.netutil.bind_sockets(port, host, family=family)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)."
+        ) from None
     services = open_services(settings)
     app = make_app(services)
     server = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_request_bytes * 4)
-    sockets = tornado.netutil.bind_sockets(
-        port, host, family=socket.AF_INET if host != "::1" else socket.AF_INET6
-    )
     server.add_sockets(sockets)
     actual_port = sockets[0].getsockname()[1]
     url = f"http://{host}:{actual_port}"

@@ -68,6 +68,7 @@ def serve(
     port: int = typer.Option(None, "--port", help="Port (default 8998; 0 picks a free one)."),
 ) -> None:
     """Run the Glue API server until Ctrl-C."""
+    from ..api.server import ServeError
     from ..api.server import serve as run_server
 
     s = settings()
@@ -83,7 +84,10 @@ def serve(
             f"  credentials: gluelab credentials    logs: {s.logs_dir / 'server.log'}    Ctrl-C stops"
         )
 
-    run_server(s, host, port, ready=ready)
+    try:
+        run_server(s, host, port, ready=ready)
+    except ServeError as exc:
+        fail(str(exc))
 
 
 @app.command()
