@@ -242,7 +242,15 @@ def _filtered(query, expression: str, partition_keys: list[dict[str, Any]]):  # 
 
     condition = compile_expression(expression, partition_keys, columns_for)
     for position, alias in sorted(aliases.items()):
-        query = query.join(alias, and_(alias.partition_id == PartitionRow.id, alias.position == position))
+        # table_id leads both value indexes: without it PostgreSQL scans every table's values.
+        query = query.join(
+            alias,
+            and_(
+                alias.partition_id == PartitionRow.id,
+                alias.table_id == PartitionRow.table_id,
+                alias.position == position,
+            ),
+        )
     return query.where(condition)
 
 
