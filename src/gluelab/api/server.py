@@ -126,16 +126,10 @@ class GlueApiHandler(tornado.web.RequestHandler):
         log.error("unhandled error", exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = GlueError(self._reason or "error")
+        """Last resort for anything ``post`` did not turn into a Glue error: still a Glue-shaped body."""
+        code = "InternalServiceException" if status_code >= 500 else "InvalidInputException"
         self.set_header("Content-Type", protocol.CONTENT_TYPE)
-        self.finish(
-            protocol.encode(
-                {
-                    "__type": "InternalServiceException" if status_code >= 500 else "InvalidInputException",
-                    "message": error.message,
-                }
-            )
-        )
+        self.finish(protocol.encode({"__type": code, "message": self._reason, "Message": self._reason}))
 
 
 class PingHandler(tornado.web.RequestHandler):
