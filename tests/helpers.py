@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,8 @@ from typing import Any
 import boto3
 import botocore.config
 import sqlalchemy as sa
+
+from gluelab.api.server import ServeError, spawn_server
 
 PG_ADMIN_URL = os.environ.get("GLUELAB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -67,29 +66,13 @@ class ServerProcess:
         self.info: dict[str, Any] = {}
 
     def start(self, timeout: float = 60) -> ServerProcess:
-        server_file = self.home / "run" / "server.json"
-        server_file.unlink(missing_ok=True)
+        (self.home / "run" / "server.json").unlink(missing_ok=True)
         self.log = open(self.home.parent / f"{self.home.name}-serve.out", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gluelab serve exited with {self.proc.returncode}: {self.output()}")
-            if server_file.exists():
-                try:
-                    info = json.loads(server_file.read_text())
-                except ValueError:
-                    info = {}
-                if info.get("pid") == self.proc.pid:
-                    self.info = info
-                    return self
-            time.sleep(0.05)
-        raise TimeoutError(f"gluelab serve did not start: {self.output()}")
+        try:
+            self.proc, self.info = spawn_server(self.home, self.env, self.log, timeout)
+        except ServeError as exc:
+            raise RuntimeError(f"{exc}: {self.output()}") from None
+        return self
 
     def output(self) -> str:
         path = self.home.parent / f"{self.home.name}-serve.out"

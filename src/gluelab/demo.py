@@ -3,12 +3,9 @@ it starts ``gluelab serve`` in a fresh workspace and drives it with boto3, as a 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .api.server import spawn_server
 from .cli.render import console
 
 PARQUET = {
@@ -31,33 +29,6 @@ ORDER_COLUMNS = [
     {"Name": "amount", "Type": "decimal(12,2)", "Comment": "EUR"},
     {"Name": "items", "Type": "array<struct<sku:string,qty:int>>"},
 ]
-
-
-def _start_server(home: Path, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    env = {**os.environ, "GLUELAB_HOME": str(home)}
-    env.pop("GLUELAB_DATABASE_URL", None)
-    server_file = home / "run" / "server.json"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gluelab serve exited early; see {log}")
-        if server_file.exists():
-            try:
-                info = json.loads(server_file.read_text())
-            except ValueError:
-                info = {}
-            if info.get("pid") == proc.pid:
-                return proc, info
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"gluelab serve did not start within 60 s; see {log}")
 
 
 def run_demo(workspace: Path) -> None:
@@ -91,7 +62,9 @@ def run_demo(workspace: Path) -> None:
         transient=False,
     ) as progress:
         boot = progress.add_task("Starting gluelab serve", total=1)
-        proc, info = _start_server(home, workspace / "serve.log")
+        env = {k: v for k, v in os.environ.items() if k != "GLUELAB_DATABASE_URL"}
+        with (workspace / "serve.log").open("wb") as log:
+            proc, info = spawn_server(home, env, log)
         progress.advance(boot)
         try:
             glue = boto3.client(

@@ -9,22 +9,38 @@ from typing import Any
 
 from .errors import InvalidInputException
 
+MAX_INT_KEY = 2**31 - 1  # ids and version numbers are 32-bit integers in every backend
+MAX_STR_KEY = 1024
 
-def encode_token(scope: str, last_key: Any) -> str:
+
+def encode_token(scope: str, last_key: str | int) -> str:
     raw = json.dumps({"s": scope, "k": last_key}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(token: str | None, scope: str) -> Any:
-    """The last key of the previous page, or None for the first page."""
+def _valid(key: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= MAX_INT_KEY
+    if not isinstance(key, str) or len(key) > MAX_STR_KEY or "\x00" in key:
+        return False
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode_token(token: str | None, scope: str, kind: type = str) -> Any:
+    """The last key of the previous page (a ``kind``), or None for the first page. A token made by
+    another listing, or not made by gluelab at all, is InvalidInputException."""
     if not token:
         return None
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(data, dict) and data.get("s") == scope and "k" in data:
+        if isinstance(data, dict) and data.get("s") == scope and _valid(data.get("k"), kind):
             return data["k"]
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
         pass
     raise InvalidInputException("The NextToken is invalid or belongs to another listing.")
 

@@ -105,6 +105,15 @@ class _Validator:
         if not isinstance(value, str):
             self.fail(path, value, "Member must be a string")
             return value
+        # Neither can be stored (PostgreSQL text refuses NUL; UTF-8 has no lone surrogates), on any backend.
+        if "\x00" in value:
+            self.fail(path, value, "Member must not contain NUL characters")
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail(path, value, "Member must be valid Unicode (it contains a lone surrogate)")
+            return value
         if shape.enum and value not in shape.enum:
             self.fail(path, value, "Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]")
             return value
@@ -126,7 +135,11 @@ class _Validator:
     _long = _integer
 
     def _double(self, shape: Shape, value: Any, path: str) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             self.fail(path, value, "Member must be a number")
             return value
         self._length(shape, value, value, path, "have value")
@@ -181,21 +194,29 @@ def validate_request(operation: str, request: Any) -> dict[str, Any]:
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
+    """A UTC datetime from epoch seconds or ISO 8601; None if it is neither, or not in years 1-9999 UTC."""
+    parsed: dt.datetime
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, bool):
+        parsed = value
+    elif isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or not (0 <= value < 253402300800):  # up to year 9999
+    elif isinstance(value, int | float):
+        if not (0 <= value < 253402300800):  # up to year 9999; also false for NaN and huge ints
             return None
         return dt.datetime.fromtimestamp(value, dt.UTC)
-    if isinstance(value, str):
+    elif isinstance(value, str):
         try:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+00:30 is before year 1 in UTC
+        return None
 
 
 def _join(path: str, name: str) -> str:

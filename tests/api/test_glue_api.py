@@ -382,7 +382,7 @@ def raw(server, target, body: bytes, *, secret=None, amz_date=None, tamper=None)
         ),
         (
             "AWSGlue.CreateDatabase",
-            b'{"DatabaseInput": {"Name": "a/b\\u0000"}}',
+            b'{"DatabaseInput": {"Name": "a\\nb"}}',
             400,
             "InvalidInputException",
             "regular expression pattern",

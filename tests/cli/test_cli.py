@@ -10,6 +10,7 @@ import pytest
 
 from gluelab.config import Settings
 from gluelab.services import Services
+from gluelab.store.migrations import HEAD
 from tests.helpers import ServerProcess, gluelab_env
 
 
@@ -69,7 +70,7 @@ def home(tmp_path_factory):
 def test_init_is_idempotent(tmp_path):
     home = tmp_path / "fresh"
     first = run(home, "init").stdout
-    assert "gluelab is ready" in first and "created" in first and "schema 0002" in first
+    assert "gluelab is ready" in first and "created" in first and f"schema {HEAD}" in first
     token = (home / "token").read_text()
     second = run(home, "init").stdout
     assert "kept" in second and (home / "token").read_text() == token
@@ -195,4 +196,4 @@ def test_a_bad_config_file_is_one_clear_line(tmp_path):
 def test_doctor_reports_java_and_the_store(tmp_path):
     out = run(tmp_path / "h", "doctor").stdout
     assert "Java 17" in out or "Java 21" in out
-    assert "schema 0002" in out
+    assert f"schema {HEAD}" in out

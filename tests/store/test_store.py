@@ -101,6 +101,7 @@ def _seed_revision_0001(store: Store) -> None:
             id=1,
             database_id=1,
             name="sales",
+            table_type="EXTERNAL_TABLE",
             version_id=0,
             create_time=now,
             update_time=now,
@@ -136,6 +137,11 @@ def _seed_revision_0001(store: Store) -> None:
             status="READY",
             tags=empty,
         )
+        if conn.dialect.name == "postgresql":  # explicit ids do not advance the id sequences
+            for table in ("databases", "tables", "partitions", "connections"):
+                conn.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+                )
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -166,6 +172,8 @@ def test_upgrade_from_the_first_migration_keeps_every_row(kind, tmp_path, reques
     )
     assert sorted(p["Values"] for p in found["Partitions"]) == [["2024", "us"], ["2025", "us"]]
     assert catalog.get_connection(Name="pg")["Connection"]["ConnectionType"] == "JDBC"
+    assert catalog.get_table(DatabaseName="legacy", Name="sales")["Table"]["TableType"] == "EXTERNAL_TABLE"
+    catalog.create_table(DatabaseName="legacy", TableInput={"Name": "wide", "TableType": "T" * 255})  # 0003
     assert (
         catalog.get_table(DatabaseName="legacy", Name="sales")["Table"]["StorageDescriptor"]["Location"]
         == "s3://b/sales/"

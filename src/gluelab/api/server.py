@@ -33,6 +33,7 @@ log = logging.getLogger("gluelab.api")
 access_log = logging.getLogger("gluelab.access")
 
 SERVER_FILE = "server.json"
+DISCARD_LIMIT = 1024**3
 
 
 class ServeError(RuntimeError):
@@ -64,8 +65,8 @@ class GlueApiHandler(tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         limit = self.api.max_request_bytes
-        # Read (and drop) bodies up to 4x the limit so the client hears our 413 instead of a reset.
-        self.request.connection.set_max_body_size(limit * 4)
+        # Read (and drop) oversized bodies rather than reset the connection, so the client hears our 413.
+        self.request.connection.set_max_body_size(max(limit, DISCARD_LIMIT))
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             self._too_large = True
@@ -178,6 +179,37 @@ def running_server(settings: Settings) -> dict[str, Any] | None:
     return info
 
 
+def spawn_server(
+    home: Path, env: dict[str, str], output: Any, timeout: float = 60
+) -> tuple[Any, dict[str, Any]]:
+    """Start ``gluelab serve --port 0`` for ``home`` as a child process; return it and its address once it
+    listens. ``output`` receives its stdout and stderr."""
+    import subprocess
+    import sys
+
+    server_file = home / "run" / SERVER_FILE
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
+        env={**env, "GLUELAB_HOME": str(home)},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServeError(f"gluelab serve exited with status {proc.returncode}")
+        try:
+            info = json.loads(server_file.read_text())
+        except (OSError, ValueError):
+            info = {}
+        if info.get("pid") == proc.pid:
+            return proc, info
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise ServeError(f"gluelab serve did not start within {timeout:.0f} s")
+
+
 async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
     other = running_server(settings)
     if other is not None:
@@ -194,7 +226,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
         ) from None
     services = open_services(settings)
     app = make_app(services)
-    server = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_request_bytes * 4)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT))
     server.add_sockets(sockets)
     actual_port = sockets[0].getsockname()[1]
     url = f"http://{host}:{actual_port}"

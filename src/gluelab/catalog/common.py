@@ -19,6 +19,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def folded_name(name: str, what: str) -> str:
+    """Glue folds database and table names to lower case; some characters grow when folded."""
+    lowered = name.lower()
+    if len(lowered) > 255:
+        raise InvalidInputException(f"The {what} name is longer than 255 characters once lower-cased.")
+    return lowered
+
+
 def compact(shape: dict[str, Any]) -> dict[str, Any]:
     """Drop unset fields, as Glue's responses do."""
     return {k: v for k, v in shape.items() if v is not None}
@@ -48,21 +56,27 @@ class CatalogBase:
             if request.get(field) is not None:
                 raise InvalidInputException(f"{field} is not supported by gluelab (no Lake Formation).")
 
-    def _database(self, session: Session, name: str) -> DatabaseRow:
-        row = session.scalar(
+    def _find_database(self, session: Session, name: str) -> DatabaseRow | None:
+        return session.scalar(
             select(DatabaseRow).where(
                 DatabaseRow.catalog_id == self.catalog_id, DatabaseRow.name == name.lower()
             )
         )
+
+    def _find_table(self, session: Session, database_id: int, name: str) -> TableRow | None:
+        return session.scalar(
+            select(TableRow).where(TableRow.database_id == database_id, TableRow.name == name.lower())
+        )
+
+    def _database(self, session: Session, name: str) -> DatabaseRow:
+        row = self._find_database(session, name)
         if row is None:
             raise EntityNotFoundException(f"Database {name.lower()} not found.")
         return row
 
     def _table(self, session: Session, database: str, name: str) -> TableRow:
         db = self._database(session, database)
-        row = session.scalar(
-            select(TableRow).where(TableRow.database_id == db.id, TableRow.name == name.lower())
-        )
+        row = self._find_table(session, db.id, name)
         if row is None:
             raise EntityNotFoundException(f"Table {name.lower()} not found in database {db.name}.")
         return row

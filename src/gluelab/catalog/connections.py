@@ -102,8 +102,11 @@ class ConnectionOperations(CatalogBase):
                 )
                 _apply_input(row, connection)
                 session.add(row)
-        except IntegrityError:
-            raise AlreadyExistsException(f"Connection {name} already exists.") from None
+        except IntegrityError:  # a concurrent CreateConnection won the race, or something else is wrong
+            with self.store.read() as session:
+                if self._find(session, name) is not None:
+                    raise AlreadyExistsException(f"Connection {name} already exists.") from None
+            raise
         return {"CreateConnectionStatus": "READY"}
 
     @glue_operation("GetConnection")
@@ -124,7 +127,7 @@ class ConnectionOperations(CatalogBase):
         if wanted.get("ConnectionType"):
             query = query.where(ConnectionRow.connection_type == wanted["ConnectionType"])
         if after is not None:
-            query = query.where(ConnectionRow.name > str(after))
+            query = query.where(ConnectionRow.name > after)
         criteria = set(wanted.get("MatchCriteria") or [])
         version = wanted.get("ConnectionSchemaVersion")
         hide = request.get("HidePassword") is not False

@@ -11,7 +11,7 @@ from ..errors import AlreadyExistsException, InvalidInputException
 from ..operations import glue_operation
 from ..pagination import decode_token, encode_token, page_size
 from ..store.models import DatabaseRow
-from .common import CatalogBase, compact, utcnow
+from .common import CatalogBase, compact, folded_name, utcnow
 
 # What Glue gives a database created without explicit Lake Formation permissions.
 DEFAULT_TABLE_PERMISSIONS = [
@@ -25,14 +25,10 @@ class DatabaseOperations(CatalogBase):
     def create_database(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         db_input = request["DatabaseInput"]
-        name = db_input["Name"].lower()
+        name = folded_name(db_input["Name"], "database")
         try:
             with self.store.write() as session:
-                if session.scalar(
-                    select(DatabaseRow.id).where(
-                        DatabaseRow.catalog_id == self.catalog_id, DatabaseRow.name == name
-                    )
-                ):
+                if self._find_database(session, name) is not None:
                     raise AlreadyExistsException(f"Database {name} already exists.")
                 row = DatabaseRow(
                     catalog_id=self.catalog_id,
@@ -43,8 +39,11 @@ class DatabaseOperations(CatalogBase):
                 _apply_input(row, db_input)
                 row.extra.setdefault("CreateTableDefaultPermissions", DEFAULT_TABLE_PERMISSIONS)
                 session.add(row)
-        except IntegrityError:  # lost a race with a concurrent CreateDatabase
-            raise AlreadyExistsException(f"Database {name} already exists.") from None
+        except IntegrityError:  # a concurrent CreateDatabase won the race, or something else is wrong
+            with self.store.read() as session:
+                if self._find_database(session, name) is not None:
+                    raise AlreadyExistsException(f"Database {name} already exists.") from None
+            raise
         return {}
 
     @glue_operation("GetDatabase")
@@ -65,7 +64,7 @@ class DatabaseOperations(CatalogBase):
             select(DatabaseRow).where(DatabaseRow.catalog_id == self.catalog_id).order_by(DatabaseRow.name)
         )
         if after is not None:
-            query = query.where(DatabaseRow.name > str(after))
+            query = query.where(DatabaseRow.name > after)
         with self.store.read() as session:
             rows = session.scalars(query.limit(limit + 1)).all()
         attributes = request.get("AttributesToGet")

@@ -80,7 +80,7 @@ class PartitionOperations(CatalogBase):
         with self.store.read() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
             scope = f"GetPartitions/{table.id}"
-            after = decode_token(request.get("NextToken"), scope)
+            after = decode_token(request.get("NextToken"), scope, int)
             query = select(PartitionRow).where(PartitionRow.table_id == table.id)
             expression = (request.get("Expression") or "").strip()
             if expression:
@@ -94,7 +94,7 @@ class PartitionOperations(CatalogBase):
                     )
                 query = query.where(PartitionRow.id % total == number)
             if after is not None:
-                query = query.where(PartitionRow.id > int(after))
+                query = query.where(PartitionRow.id > after)
             rows = session.scalars(query.order_by(PartitionRow.id).limit(limit + 1)).all()
             exclude_columns = bool(request.get("ExcludeColumnSchema"))
             result: dict[str, Any] = {

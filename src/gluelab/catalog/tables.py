@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import regex
 from sqlalchemy import delete, desc, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,10 +19,10 @@ from ..errors import (
     InvalidInputException,
 )
 from ..operations import glue_operation
-from ..pagination import decode_token, encode_token, page_size
+from ..pagination import MAX_INT_KEY, decode_token, encode_token, page_size
 from ..shapes import parse_timestamp
 from ..store.models import TableRow, TableVersionRow
-from .common import CatalogBase, compact, utcnow
+from .common import CatalogBase, compact, folded_name, utcnow
 
 _EXTRA_FIELDS = (
     "Retention",
@@ -34,6 +35,7 @@ _EXTRA_FIELDS = (
 _TIMESTAMP_FIELDS = ("CreateTime", "UpdateTime", "LastAccessTime", "LastAnalyzedTime")
 _COMPLEX_TYPE = re.compile(r"^\s*(array|map|struct|uniontype)\s*<", re.IGNORECASE)
 _SCAN_CHUNK = 500
+_MATCH_TIMEOUT = 0.05  # seconds per table name
 
 
 class TableOperations(CatalogBase):
@@ -42,14 +44,12 @@ class TableOperations(CatalogBase):
         self._check_catalog(request)
         self._reject_unsupported(request, "TransactionId", "OpenTableFormatInput")
         table_input = _table_input(request)
-        name = table_input["Name"].lower()
+        name = folded_name(table_input["Name"], "table")
         _check_columns(table_input)
         try:
             with self.store.write() as session:
                 db = self._database(session, request["DatabaseName"])
-                if session.scalar(
-                    select(TableRow.id).where(TableRow.database_id == db.id, TableRow.name == name)
-                ):
+                if self._find_table(session, db.id, name) is not None:
                     raise AlreadyExistsException(f"Table {name} already exists in database {db.name}.")
                 now = utcnow()
                 row = TableRow(database_id=db.id, name=name, version_id=0, create_time=now, update_time=now)
@@ -57,8 +57,14 @@ class TableOperations(CatalogBase):
                 session.add(row)
                 session.flush()
                 self._archive(session, row, db.name)
-        except IntegrityError:
-            raise AlreadyExistsException(f"Table {name} already exists.") from None
+        except IntegrityError:  # a concurrent CreateTable won the race, or something else is wrong
+            with self.store.read() as session:
+                db = self._find_database(session, request["DatabaseName"])
+                if db is not None and self._find_table(session, db.id, name) is not None:
+                    raise AlreadyExistsException(
+                        f"Table {name} already exists in database {db.name}."
+                    ) from None
+            raise
         return {}
 
     @glue_operation("GetTable")
@@ -84,7 +90,7 @@ class TableOperations(CatalogBase):
             while len(ids) <= limit:
                 query = select(TableRow.id, TableRow.name).where(TableRow.database_id == db.id)
                 if after is not None:
-                    query = query.where(TableRow.name > str(after))
+                    query = query.where(TableRow.name > after)
                 chunk = session.execute(query.order_by(TableRow.name).limit(_SCAN_CHUNK)).all()
                 ids.extend((tid, tname) for tid, tname in chunk if matcher is None or matcher(tname))
                 if len(chunk) < _SCAN_CHUNK:
@@ -162,10 +168,10 @@ class TableOperations(CatalogBase):
         with self.store.read() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
             scope = f"GetTableVersions/{table.id}"
-            before = decode_token(request.get("NextToken"), scope)
+            before = decode_token(request.get("NextToken"), scope, int)
             query = select(TableVersionRow).where(TableVersionRow.table_id == table.id)
             if before is not None:
-                query = query.where(TableVersionRow.version_id < int(before))
+                query = query.where(TableVersionRow.version_id < before)
             rows = session.scalars(query.order_by(desc(TableVersionRow.version_id)).limit(limit + 1)).all()
         result: dict[str, Any] = {"TableVersions": [_version_shape(v) for v in rows[:limit]]}
         if len(rows) > limit:
@@ -215,9 +221,13 @@ class TableOperations(CatalogBase):
         session.delete(self._version(session, table, number))
 
     def _version(self, session: Session, table: TableRow, number: int) -> TableVersionRow:
-        row = session.scalar(
-            select(TableVersionRow).where(
-                TableVersionRow.table_id == table.id, TableVersionRow.version_id == number
+        row = (
+            None
+            if number > MAX_INT_KEY
+            else session.scalar(
+                select(TableVersionRow).where(
+                    TableVersionRow.table_id == table.id, TableVersionRow.version_id == number
+                )
             )
         )
         if row is None:
@@ -321,15 +331,23 @@ def _apply_input(row: TableRow, table_input: dict[str, Any]) -> None:
 
 def table_name_matcher(expression: str | None):  # type: ignore[no-untyped-def]
     """Glue's GetTables Expression: a regular expression, where a ``*`` that quantifies nothing means
-    "anything" (so ``sales*`` and ``*_raw|*_clean`` work as Glue users write them). Case-insensitive."""
+    "anything" (so ``sales*`` and ``*_raw|*_clean`` work as Glue users write them). Case-insensitive.
+    Matching has a time budget, so a pathological pattern is an error, not a stuck server."""
     if not expression:
         return None
     translated = re.sub(r"(?<![.)\]}\\])\*", ".*", expression)
     try:
-        pattern = re.compile(translated, re.IGNORECASE)
-    except re.error as exc:
+        pattern = regex.compile(translated, regex.IGNORECASE)
+    except (regex.error, OverflowError, ValueError, RecursionError) as exc:
         raise InvalidInputException(f"Expression {expression!r} is not a valid pattern: {exc}") from None
-    return lambda name: pattern.fullmatch(name) is not None
+
+    def matches(name: str) -> bool:
+        try:
+            return pattern.fullmatch(name, timeout=_MATCH_TIMEOUT) is not None
+        except TimeoutError:
+            raise InvalidInputException(f"Expression {expression!r} is too expensive to evaluate.") from None
+
+    return matches
 
 
 def _version_number(version_id: str) -> int:

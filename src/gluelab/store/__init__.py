@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from .models import Base
 
@@ -65,7 +66,19 @@ class Store:
         """Upgrade the schema to ``revision`` (Alembic), keeping every row."""
         from . import migrations
 
-        migrations.upgrade(self.engine, revision)
+        if not self.is_sqlite:
+            migrations.upgrade(self.engine, revision)
+        else:
+            # Its own unpooled connection: migrations switch foreign keys off on it (see env.py), and
+            # that connection must never serve anyone else afterwards.
+            engine = create_engine(
+                self.url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            _configure_sqlite(engine)
+            try:
+                migrations.upgrade(engine, revision)
+            finally:
+                engine.dispose()
         self._migrated = revision == "head"
 
     def ensure_schema(self) -> None:

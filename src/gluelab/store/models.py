@@ -44,7 +44,7 @@ class TableRow(Base):
     database_id: Mapped[int] = mapped_column(ForeignKey("databases.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(NAME)
     version_id: Mapped[int] = mapped_column(default=0)
-    table_type: Mapped[str | None] = mapped_column(String(64))
+    table_type: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(NAME)
     create_time: Mapped[dt.datetime]
