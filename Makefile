@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -m gluelab.runtime.java --install
+	$(BIN)/python -m gluelab.runtime.system --install
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

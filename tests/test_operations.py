@@ -7,3 +7,12 @@ def test_every_decorated_method_names_a_real_glue_operation():
     names = [name for name, _ in operations_of(CatalogService.__new__(CatalogService))]
     assert names and set(names) <= set(glue_model().operation_names)
     assert len(names) == len(set(names))
+
+
+def test_error_subclasses_reach_callers_as_glues_type():
+    from gluelab.errors import InvalidInputException
+
+    class TooFancy(InvalidInputException):
+        pass
+
+    assert TooFancy("x").code == "InvalidInputException"

@@ -33,6 +33,9 @@ class Settings:
     account_id: str = "123456789012"
     access_key_id: str = "gluelab"
     max_request_bytes: int = 8 * 1024 * 1024
+    spark_master: str = "local[*]"
+    # Extra Spark configuration for every session gluelab builds ([spark_conf] table in config.toml).
+    spark_conf: tuple[tuple[str, str], ...] = ()
     token_override: str | None = field(default=None, repr=False)
 
     # -- derived paths ------------------------------------------------------------------
@@ -44,6 +47,10 @@ class Settings:
     def run_dir(self) -> Path:
         """Files a running server leaves for other processes (its address, its pid)."""
         return self.home / "run"
+
+    @property
+    def spark_events_dir(self) -> Path:
+        return self.home / "spark-events"
 
     @property
     def token_path(self) -> Path:
@@ -95,6 +102,8 @@ class Settings:
             "max_request_bytes": _as_int(
                 "max_request_bytes", pick("max_request_bytes", cls.max_request_bytes)
             ),
+            "spark_master": str(pick("spark_master", cls.spark_master)),
+            "spark_conf": _as_conf(file_values.get("spark_conf", {})),
             "token_override": pick("token", None),
         }
         unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}
@@ -112,6 +121,15 @@ def _as_int(name: str, value: object) -> int:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise SettingsError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _as_conf(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise SettingsError(
+            "spark_conf must be a table of Spark settings: [spark_conf] then "
+            '"spark.sql.shuffle.partitions" = "8"'
+        )
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
 def _read_config_file(path: Path) -> dict[str, object]:

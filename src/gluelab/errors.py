@@ -18,7 +18,12 @@ class GlueError(Exception):
 
     @property
     def code(self) -> str:
-        return type(self).__name__
+        """The Glue error type: the nearest class defined here, so a subclass elsewhere (a more precise
+        InvalidInputException, say) still reaches the caller as the type Glue sends."""
+        for cls in type(self).__mro__:
+            if cls.__module__ == __name__:
+                return cls.__name__
+        return "InternalServiceException"
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

@@ -1,9 +1,9 @@
 """Property-based fuzzing of the Glue JSON 1.1 API over real HTTP, against a real ``gluelab serve``.
 
 Every action gluelab implements gets random and malformed requests: bodies generated from botocore's input
-shape (valid-looking ones that name the seeded database, table, partitions and connection, and mutated ones:
-missing required members, wrong JSON types, hostile strings, huge numbers, forged NextTokens, broken
-partition Expressions), raw malformed bodies (invalid JSON and UTF-8, non-objects, deep nesting, NaN),
+shape (valid-looking ones that name the seeded database, table, partitions, connection and job bookmark, and
+mutated ones: missing required members, wrong JSON types, hostile strings, huge numbers, forged NextTokens,
+broken partition Expressions), raw malformed bodies (invalid JSON and UTF-8, non-objects, deep nesting, NaN),
 unknown targets, and requests whose signature is missing, wrong, tampered with or stale.
 
 Two properties hold for every request:
@@ -41,11 +41,15 @@ from hypothesis import strategies as st
 
 from gluelab import shapes
 from gluelab.catalog import CatalogService
+from gluelab.config import Settings
 from gluelab.operations import operations_of
+from gluelab.runtime.bookmarks import BookmarkService
+from gluelab.store import Store
 from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available
 
 # -- what is fuzzed ---------------------------------------------------------------------------------
-ACTIONS = sorted(name for name, _ in operations_of(object.__new__(CatalogService)))
+SERVICES = (CatalogService, BookmarkService)
+ACTIONS = sorted(name for service in SERVICES for name, _ in operations_of(object.__new__(service)))
 UNIMPLEMENTED = sorted(set(shapes.glue_model().operation_names) - set(ACTIONS))
 CONTENT_TYPE = "application/x-amz-json-1.1"
 EXAMPLES = int(os.environ.get("GLUELAB_FUZZ_EXAMPLES", "50"))
@@ -66,6 +70,12 @@ FUZZ_SETTINGS = settings(
 DB = "fuzzdb"
 TABLE = "events"
 CONN = "fuzzconn"
+JOB = "fuzzjob"
+RUNS = ["jr_1", "jr_2"]
+BOOKMARK_STATES = [
+    {"src": {"kind": "s3", "s3": {"paths": ["s3://bucket/events/"], "high_water_ms": 1, "files": {"a": 1}}}},
+    {"db": {"kind": "jdbc", "jdbc": {"table": "public.t", "last": {"id": 41}}}},
+]
 PARTITION_KEYS = [
     {"Name": "year", "Type": "int"},
     {"Name": "region", "Type": "string"},
@@ -123,12 +133,14 @@ KNOWN_GOOD: dict[str, dict[str, Any]] = {
     "GetConnections": {"Filter": {"ConnectionType": "JDBC"}, "MaxResults": 1},
     "GetDatabase": {"Name": DB},
     "GetDatabases": {"MaxResults": 1},
+    "GetJobBookmark": {"JobName": JOB},
     "GetPartition": {**WHERE, "PartitionValues": PARTITIONS[2]},
     "GetPartitions": {**WHERE, "Expression": "year >= 2024 AND region LIKE 'e%'", "MaxResults": 1},
     "GetTable": {"DatabaseName": DB, "Name": TABLE},
     "GetTableVersion": {**WHERE, "VersionId": "1"},
     "GetTableVersions": {**WHERE, "MaxResults": 1},
     "GetTables": {"DatabaseName": DB, "Expression": "ev*"},
+    "ResetJobBookmark": {"JobName": JOB, "RunId": RUNS[0]},
     "UpdateConnection": {"Name": CONN, "ConnectionInput": {**CONNECTION_INPUT, "Description": "updated"}},
     "UpdateDatabase": {"Name": DB, "DatabaseInput": {"Name": DB, "Description": "updated"}},
     "UpdatePartition": {
@@ -157,6 +169,18 @@ def seed(client: Any) -> None:
         ],
     )
     client.create_connection(ConnectionInput=CONNECTION_INPUT)
+
+
+def seed_bookmarks(server: ServerProcess) -> None:
+    """A job bookmark with two committed runs, written as a job run writes it (no Glue API creates one)."""
+    settings = Settings.load(env={"GLUELAB_HOME": str(server.home)}, database_url=store_url(server))
+    store = Store(settings.database_url)
+    try:
+        service = BookmarkService(store, settings)
+        for run_id, states in zip(RUNS, BOOKMARK_STATES, strict=True):
+            service.commit(JOB, run_id, states)
+    finally:
+        store.dispose()
 
 
 # -- JSON bodies with tokens json.dumps cannot write ------------------------------------------------
@@ -227,8 +251,8 @@ LONG_TEXT = st.builds(
     SHORT_TEXT,
 )
 NAME_POOL = [
-    DB, DB.upper(), TABLE, "Events", CONN, "missing_db", "missing_table", "missing_conn", "new_thing", "",
-    " ", f"{DB} ", f" {TABLE}", "a" * 255, "a" * 256, "with\nnewline", "tab\tname", "nul\x00", "ünïcödé",
+    DB, DB.upper(), TABLE, "Events", CONN, JOB, "missing_db", "missing_table", "missing_conn", "new_thing",
+    "", " ", f"{DB} ", f" {TABLE}", "a" * 255, "a" * 256, "with\nnewline", "tab\tname", "nul\x00", "ünïcödé",
     "😀", "'; DROP TABLE databases; --", "%", "_", "\\", "İ" * 255,
 ]
 FUZZ_TEXT = st.one_of(st.sampled_from(NAME_POOL), SHORT_TEXT, LONG_TEXT)
@@ -454,6 +478,8 @@ HINTS: dict[str, st.SearchStrategy[Any]] = {
     )
     | FUZZ_TEXT,
     "ConnectionName": st.sampled_from([CONN, "missing_conn"]),
+    "JobName": st.sampled_from([JOB, JOB.upper(), "missing_job", "j" * 255, "j" * 256]),
+    "RunId": st.sampled_from([*RUNS, "JR_1", "missing_run", "r" * 255, "r" * 256]),
     "TablesToDelete": st.lists(st.sampled_from([TABLE, "missing_table", "EVENTS"]), min_size=1, max_size=3),
     "ConnectionNameList": st.lists(st.sampled_from([CONN, "missing_conn"]), min_size=1, max_size=3),
     "CatalogId": st.sampled_from(["123456789012", "000000000000"]),
@@ -477,7 +503,7 @@ HINTS: dict[str, st.SearchStrategy[Any]] = {
 
 NAME_MEMBERS = {
     "DatabaseName", "TableName", "Name", "ConnectionName", "TablesToDelete", "ConnectionNameList",
-    "CatalogId",
+    "CatalogId", "JobName",
 }
 
 
@@ -620,7 +646,8 @@ def _slots(
             yield from _slots(shape.member, item, (*path, i))
 
 
-POOL = [DB, DB.upper(), TABLE, "Events", CONN, "missing_db", "missing_table", "missing_conn", "new_thing"]
+POOL = [DB, DB.upper(), TABLE, "Events", CONN, JOB, "missing_db", "missing_table", "missing_conn"]
+POOL += ["missing_job", "new_thing"]
 
 
 @st.composite
@@ -911,6 +938,7 @@ class Fuzzer:
         self.store = StoreView(store_url(server))
         self.store.wipe()
         seed(server.client())
+        seed_bookmarks(server)
         self.seed_rows = self.store.rows()
         self.seed_snapshot = self.store.snapshot()
         self.table_id = self.store.table_id()

@@ -46,11 +46,13 @@ def test_no_java_is_a_clear_error_naming_the_package(tmp_path, monkeypatch):
     )
 
 
-def test_setup_entry_point_reports_the_java(tmp_path):
+def test_setup_entry_point_reports_java_and_jdbc_drivers(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "gluelab.runtime.java"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "gluelab.runtime.system"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("Java 17 at") or out.stdout.startswith("Java 21 at")
+    assert "JDBC driver for postgresql: /usr/share/java/postgresql.jar (ok)" in out.stdout
+    assert "JDBC driver for mysql: /usr/share/java/mariadb-java-client.jar (ok)" in out.stdout
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from .. import __version__
 from ..config import SettingsError
 from ..errors import GlueError
 from ..runtime.java import JavaNotFound, find_java, install_java
-from . import catalog
+from . import bookmarks, catalog
 from .render import console, fail, print_json
 from .state import services, settings
 
@@ -26,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(bookmarks.app, name="bookmarks")
 
 
 def _version(value: bool) -> None:
@@ -167,6 +168,32 @@ def doctor(
     console.print(table)
     if not all(ok for _, ok, _ in checks):
         raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(
+    ctx: typer.Context,
+    script: Path = typer.Argument(..., help="The Glue script (Python)."),
+    worker_type: str = typer.Option(
+        None, "--worker-type", help="Glue WorkerType (G.1X, G.2X ...): sizes Spark."
+    ),
+    number_of_workers: int = typer.Option(None, "--number-of-workers", help="Glue NumberOfWorkers."),
+    master: str = typer.Option(
+        None, "--master", help="Spark master URL (default: the spark_master setting)."
+    ),
+) -> None:
+    """Run a Glue ETL script unmodified: gluelab run script.py --JOB_NAME x --key value ...
+
+    gluelab's own options come before the script; everything after it is the script's arguments."""
+    from ..runtime.runner import run_script
+    from ..runtime.spark import SparkSetupError, SparkSpec
+
+    try:
+        spec = SparkSpec(worker_type=worker_type, number_of_workers=number_of_workers, master=master)
+        code = run_script(settings(), script.resolve(), list(ctx.args), spec)
+    except (SparkSetupError, FileNotFoundError) as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command()

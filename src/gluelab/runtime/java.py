@@ -101,27 +101,3 @@ def install_java() -> Java:
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-q", DEBIAN_PACKAGE], check=True, env=env)
     return require_java()
-
-
-def main() -> None:
-    """``python -m gluelab.runtime.java [--install]``: print the Java Spark will use, installing Debian's
-    OpenJDK 17 first when ``--install`` is given, none is found and we are root. Used by ``make setup``."""
-    import sys
-
-    java, notes = find_java()
-    if java is None and "--install" in sys.argv:
-        print("No Java 17/21 found; installing Debian's OpenJDK 17 with apt-get ...", file=sys.stderr)
-        try:
-            java = install_java()
-        except (JavaNotFound, OSError, subprocess.CalledProcessError) as exc:
-            notes.append(str(exc))
-    if java is None:
-        try:
-            require_java()
-        except JavaNotFound as exc:
-            sys.exit(f"error: {exc}")
-    print(f"Java {java.major} at {java.home} (from {java.source})")
-
-
-if __name__ == "__main__":
-    main()

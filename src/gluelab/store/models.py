@@ -130,3 +130,40 @@ class ConnectionRow(Base):
     last_updated_by: Mapped[str | None] = mapped_column(NAME)
     status: Mapped[str] = mapped_column(String(16), default="READY")
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JobBookmarkRow(Base):
+    """A job's bookmark: one state element per transformation_ctx, as of the last commit or reset."""
+
+    __tablename__ = "job_bookmarks"
+    __table_args__ = (UniqueConstraint("job_name", name="uq_job_bookmarks_job_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_name: Mapped[str] = mapped_column(NAME)
+    version: Mapped[int] = mapped_column(default=0)
+    run: Mapped[int] = mapped_column(default=0)
+    attempt: Mapped[int] = mapped_column(default=0)
+    run_id: Mapped[str | None] = mapped_column(NAME)
+    previous_run_id: Mapped[str | None] = mapped_column(NAME)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime]
+    # The last ResetJobBookmark: when, and the run it rewound to (None: reset to empty).
+    reset_at: Mapped[dt.datetime | None]
+    reset_to_run_id: Mapped[str | None] = mapped_column(NAME)
+
+
+class JobBookmarkRunRow(Base):
+    """The bookmark as one run committed it (the full merged state): what a rewind goes back to."""
+
+    __tablename__ = "job_bookmark_runs"
+    __table_args__ = (UniqueConstraint("job_name", "run_id", name="uq_job_bookmark_runs_job_run"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_name: Mapped[str] = mapped_column(NAME, ForeignKey("job_bookmarks.job_name", ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(NAME)
+    run: Mapped[int]
+    version: Mapped[int]
+    attempt: Mapped[int]
+    previous_run_id: Mapped[str | None] = mapped_column(NAME)
+    state: Mapped[dict[str, Any]]
+    committed_at: Mapped[dt.datetime]

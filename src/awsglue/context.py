@@ -1,0 +1,3 @@
+from gluelab.runtime.context import GlueContext
+
+__all__ = ["GlueContext"]

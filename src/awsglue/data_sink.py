@@ -1,0 +1,3 @@
+from gluelab.runtime.context import DataSink
+
+__all__ = ["DataSink"]

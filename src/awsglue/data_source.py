@@ -1,0 +1,3 @@
+from gluelab.runtime.context import DataSource
+
+__all__ = ["DataSource"]

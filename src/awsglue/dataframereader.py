@@ -1,0 +1,3 @@
+from gluelab.runtime.context import DataFrameReader
+
+__all__ = ["DataFrameReader"]

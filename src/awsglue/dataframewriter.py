@@ -1,0 +1,3 @@
+from gluelab.runtime.context import DataFrameWriter
+
+__all__ = ["DataFrameWriter"]

@@ -1,0 +1,3 @@
+from gluelab.runtime.job import Job
+
+__all__ = ["Job"]

@@ -1,0 +1,105 @@
+"""Listing the files under s3:// (warehouse) and local paths as Glue's S3 source does: ``recurse``,
+``exclusions`` (glob patterns), hidden files skipped; each file with its modification time, which job
+bookmarks compare."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInputException
+from .paths import local_uri, to_local
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    uri: str  # as the user named it: s3://bucket/key or a local path
+    local: Path
+    mtime_ms: int
+    size: int
+
+    @property
+    def spark_path(self) -> str:
+        return local_uri(self.local)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out + "$")
+
+
+def parse_exclusions(value: Any) -> list[str]:
+    """Glue takes exclusions as a string holding a JSON list (``"[\\"**.pdf\\"]"``); a list works too."""
+    if value in (None, "", []):
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        raise InvalidInputException(
+            f'exclusions must be a JSON list of glob patterns, e.g. "[\\"**.tmp\\"]", not {value!r}'
+        ) from None
+    if not isinstance(parsed, list):
+        raise InvalidInputException("exclusions must be a JSON list of glob patterns")
+    return [str(v) for v in parsed]
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_")) or name.endswith(".crc")
+
+
+def list_files(
+    paths: list[str], warehouse: Path, recurse: bool = False, exclusions: list[str] | None = None
+) -> list[SourceFile]:
+    """Every readable file under ``paths`` (a file path names itself), sorted, excluding hidden files
+    (``_SUCCESS``, ``.crc`` ...) and files matching an exclusion glob (matched against the full URI and
+    against the part below the listed path)."""
+    patterns = [_glob_regex(p) for p in exclusions or []]
+    found: dict[Path, SourceFile] = {}
+    for path in paths:
+        if not isinstance(path, str) or not path:
+            raise InvalidInputException(f"paths must be a list of locations, not {path!r}")
+        local = to_local(path, warehouse)
+        base = path if path.endswith("/") else path + "/"
+        if local.is_file():
+            candidates = [(local, path)]
+        elif local.is_dir():
+            candidates = []
+            for root, dirs, names in os.walk(local):
+                dirs[:] = sorted(d for d in dirs if not _hidden(d)) if recurse else []
+                for name in sorted(names):
+                    if _hidden(name):
+                        continue
+                    full = Path(root) / name
+                    relative = full.relative_to(local).as_posix()
+                    candidates.append((full, base + relative))
+        else:
+            continue  # a missing prefix is simply empty, as on S3
+        for full, uri in candidates:
+            relative = uri[len(base) :] if uri.startswith(base) else full.name
+            if any(p.match(uri) or p.match(relative) for p in patterns):
+                continue
+            stat = full.stat()
+            found[full] = SourceFile(
+                uri=uri, local=full, mtime_ms=int(stat.st_mtime * 1000), size=stat.st_size
+            )
+    return sorted(found.values(), key=lambda f: f.uri)

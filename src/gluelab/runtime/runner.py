@@ -1,0 +1,63 @@
+"""Running a Glue script unmodified: ``gluelab run script.py --JOB_NAME x --key value``.
+
+The SparkSession is started first (by the one factory) and the script's own ``SparkContext()`` /
+``getOrCreate()`` calls receive it. Glue's runtime arguments are added when absent (``--JOB_NAME`` from
+the script's name, ``--JOB_RUN_ID``), and ``--conf`` pairs go to Spark, as on Glue.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import uuid
+from pathlib import Path
+
+from ..config import Settings
+from .spark import SparkSpec, build_session, install_context_hooks, parse_conf_argument
+
+
+def _arg(args: list[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == f"--{name}" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def script_arguments(script: Path, args: list[str]) -> list[str]:
+    """The script's arguments with Glue's runtime-injected ones added when absent."""
+    args = list(args)
+    if _arg(args, "JOB_NAME") is None:
+        args += ["--JOB_NAME", script.stem]
+    if _arg(args, "JOB_RUN_ID") is None:
+        args += ["--JOB_RUN_ID", f"jr_{uuid.uuid4().hex}"]
+    return args
+
+
+def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpec | None = None) -> int:
+    """Run ``script`` with ``args`` in this process; returns its exit status."""
+    if not script.is_file():
+        raise FileNotFoundError(f"no such script: {script}")
+    args = script_arguments(script, args)
+    spec = spec or SparkSpec()
+    conf_value = _arg(args, "conf")
+    if conf_value:
+        spec.conf.update(parse_conf_argument(conf_value))
+    if spec.event_log_dir is None:
+        run_id = _arg(args, "JOB_RUN_ID")
+        spec.event_log_dir = settings.logs_dir / "runs" / str(run_id) / "spark-events"
+    spec.app_name = _arg(args, "JOB_NAME") or script.stem
+    settings.ensure_dirs()
+    spark = build_session(settings, spec)
+    install_context_hooks(settings)
+    sys.argv = [str(script), *args]
+    sys.path.insert(0, str(script.parent.resolve()))
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+        return 0
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        spark.stop()

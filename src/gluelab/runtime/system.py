@@ -1,0 +1,63 @@
+"""What gluelab needs from the machine besides Python packages: a Java for Spark, and Debian's JDBC
+driver packages. ``python -m gluelab.runtime.system [--install]`` checks them (and, as root with
+apt-get, installs what is missing); ``make setup`` runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from .java import DEBIAN_PACKAGE, JavaNotFound, find_java, require_java
+from .jdbc import DRIVERS
+
+
+def missing_packages() -> list[str]:
+    packages = []
+    java, _ = find_java()
+    if java is None:
+        packages.append(DEBIAN_PACKAGE)
+    for driver in dict.fromkeys(DRIVERS.values()):
+        if not driver.jar_path.exists():
+            packages.append(driver.debian_package)
+    return packages
+
+
+def install(packages: list[str]) -> None:
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise RuntimeError(
+            f"installing {' '.join(packages)} needs root and apt-get: "
+            f"run `sudo apt-get install -y {' '.join(packages)}`"
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", *packages], check=True, env=env)
+
+
+def main() -> None:
+    missing = missing_packages()
+    if missing and "--install" in sys.argv:
+        print(f"Installing Debian packages: {' '.join(missing)}", file=sys.stderr)
+        try:
+            install(missing)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"error: {exc}")
+        missing = missing_packages()
+    try:
+        java = require_java()
+    except JavaNotFound as exc:
+        sys.exit(f"error: {exc}")
+    print(f"Java {java.major} at {java.home} (from {java.source})")
+    for vendor in ("postgresql", "mysql"):
+        driver = DRIVERS[vendor]
+        state = "ok" if driver.jar_path.exists() else f"missing: apt-get install {driver.debian_package}"
+        print(f"JDBC driver for {vendor}: {driver.jar_path} ({state})")
+    if missing:
+        sys.exit(
+            f"error: missing Debian packages: {' '.join(missing)} (apt-get install -y {' '.join(missing)})"
+        )
+
+
+if __name__ == "__main__":
+    main()
