@@ -196,3 +196,37 @@ def rewind(
 ) -> None:
     """Set the job's bookmark back to the state a run committed, to process again what came after it."""
     _reset(job, to, as_json)
+
+
+@app.command()
+def preview(job: str = JOB_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
+    """What the job's next bookmarked run will read: new files per source, new rows per JDBC table."""
+    from ..runtime.bookmark_preview import preview as compute
+
+    items = compute(services(), job)
+    if as_json:
+        print_json({"JobName": job, "Sources": items})
+        return
+    table = Table(
+        "transformation_ctx", "kind", "next run reads", "detail", title=f"Next run of {escape(job)}"
+    )
+    for item in items:
+        if item["kind"] == "s3" and "files" in item:
+            shown = ", ".join(item["files"][:5]) + (
+                f" (+{item['count'] - 5} more)" if item["count"] > 5 else ""
+            )
+            table.add_row(
+                item["ctx"],
+                "s3",
+                f"{item['count']} new file(s), {item['bytes']} bytes",
+                escape(shown or f"nothing new among {item['listed']} file(s)"),
+            )
+        elif item["kind"] == "jdbc":
+            reads = f"{item['count']} new row(s)" if "count" in item else "?"
+            detail = f"{item['table']} after {item['keys']}={item['last']}" + (
+                f" ({item['note']})" if item.get("note") else ""
+            )
+            table.add_row(item["ctx"], "jdbc", reads, escape(detail))
+        else:
+            table.add_row(item["ctx"], item["kind"], "?", escape(item.get("note", "")))
+    console.print(table)

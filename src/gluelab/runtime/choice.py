@@ -87,7 +87,10 @@ def _apply(
     """(new column, new type, or for make_cols: the columns that replace the field)."""
     if not rest:
         if not isinstance(glue_type, gt.ChoiceType):
-            return df_col, glue_type, None  # nothing to resolve here (Glue ignores it too)
+            # A plain field: cast converts it (scripts use ResolveChoice to cast); the rest leave it be.
+            if kind == "cast" and glue_type != target:
+                return df_col.try_cast(gt.to_spark(target)), target, None
+            return df_col, glue_type, None
         if kind == "cast":
             return _cast_column(df_col, glue_type, target), target, None
         if kind == "project":
@@ -102,14 +105,12 @@ def _apply(
     if head == ARRAY_MARK:
         if not isinstance(glue_type, gt.ArrayType):
             raise ResolveChoiceError(f"{where}: not an array")
-        if kind == "make_cols":
-            raise ResolveChoiceError(
-                f"{where}: make_cols cannot split a choice inside an array; use make_struct"
-            )
         element_type: list[gt.DataType | None] = []
 
         def per_element(e: Column) -> Column:
-            col, t, _ = _apply(e, glue_type.elementType, rest[1:], kind, target, where)
+            col, t, cols = _apply(e, glue_type.elementType, rest[1:], kind, target, where)
+            if cols is not None:  # the elements themselves are the choice: no struct to add columns to
+                raise ResolveChoiceError(f"{where}: make_cols cannot split array elements; use make_struct")
             element_type.append(t)
             return col
 

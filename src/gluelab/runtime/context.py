@@ -22,6 +22,7 @@ from . import gluetypes as gt
 from .dynamicframe import DynamicFrame, DynamicFrameCollection, _stage
 from .formats import check_format, read_files, write_files
 from .frame_errors import has_thresholds
+from .inference import coalesced
 from .listing import list_files, parse_exclusions
 from .paths import spark_path, to_local
 from .spark import build_session, install_context_hooks
@@ -195,14 +196,25 @@ class GlueContext(SQLContext):
                 recurse=_flag(options.get("recurse")),
                 exclusions=parse_exclusions(options.get("exclusions")),
             )
-            files = self._bookmarked_files(
-                transformation_ctx, files, {"paths": paths, "format": fmt, "format_options": format_options}
-            )
-        if options.get("groupFiles") == "inPartition" and options.get("groupSize"):
-            self.spark_session.conf.set("spark.sql.files.maxPartitionBytes", str(int(options["groupSize"])))
+            source = {
+                "connection_type": "s3",
+                "paths": paths,
+                "format": fmt,
+                "format_options": format_options,
+                "recurse": _flag(options.get("recurse")),
+                "exclusions": options.get("exclusions"),
+                "connection_options": options,
+            }
+            files = self._bookmarked_files(transformation_ctx, files, source)
+        group_size = _group_size(options)
         stage = _stage(f"Read {fmt}", transformation_ctx)
         spark_files = [f.spark_path for f in files]
-        result = read_files(self.spark_session, spark_files, fmt, format_options, stage)
+        spark_options = {k: v for k, v in options.items() if k not in ("path", "paths")}
+        result = read_files(
+            self.spark_session, spark_files, fmt, format_options, stage, spark_options=spark_options
+        )
+        if group_size:  # this read's partitions only: the session's settings stay as they are
+            result.df = coalesced(result.df, max(1, -(-sum(f.size for f in files) // group_size)))
         stage.errors = result.errors
         frame = DynamicFrame(result.df, self, frame_name)
         frame._lineage = (stage,)
@@ -590,6 +602,19 @@ class GlueContext(SQLContext):
 
 def _flag(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
+
+
+def _group_size(options: dict[str, Any]) -> int | None:
+    """Bytes per partition when ``groupFiles`` is ``inPartition`` with a ``groupSize``."""
+    if options.get("groupFiles") != "inPartition" or not options.get("groupSize"):
+        return None
+    try:
+        size = int(options["groupSize"])
+    except (TypeError, ValueError):
+        size = 0
+    if size < 1:
+        raise InvalidInputException(f"groupSize must be a number of bytes, not {options['groupSize']!r}")
+    return size
 
 
 def _database_argument(database: str | None, kwargs: dict[str, Any]) -> str:

@@ -19,7 +19,8 @@ from pyspark.sql import types as T
 
 from . import gluetypes as gt
 from .choice import ResolveChoiceError, choice_paths, resolve, strip_choices
-from .fieldpaths import ARRAY_MARK, FieldPathError, column, format_path, parse_path
+from .fieldpaths import ARRAY_MARK, FieldPathError, column, format_path, parse_path, type_at
+from .fieldpaths import resolve as resolve_path
 from .frame_errors import (
     ERROR_SCHEMA,
     Stage,
@@ -41,19 +42,24 @@ _INPUT = "_glue_input"
 
 class ResolveOption:
     """An option of ``toDF``: ``ResolveOption(path, "KeepAsStruct")`` or
-    ``ResolveOption(path, "Project", gluetypes.LongType())``."""
+    ``ResolveOption(path, "Project", gluetypes.LongType())`` (a Spark type is accepted too).
+    As on Glue, the action is checked when ``toDF`` uses the option."""
 
-    def __init__(self, path: str, action: str, target: gt.DataType | None = None):
-        if action not in ("KeepAsStruct", "Project"):
-            raise ValueError(f"ResolveOption action must be KeepAsStruct or Project, not {action!r}")
-        if action == "Project" and target is None:
-            raise ValueError("ResolveOption Project needs a target type")
+    def __init__(self, path: str, action: str, target: Any = None):
         self.path, self.action, self.target = path, action, target
 
     def spec(self) -> tuple[str, str]:
-        if self.action == "KeepAsStruct":
+        action = str(self.action).upper()
+        if action == "KEEPASSTRUCT":
             return self.path, "make_struct"
-        return self.path, f"project:{self.target.typeName()}"  # type: ignore[union-attr]
+        if action != "PROJECT":
+            raise ValueError(
+                f"Invalid resolve action {self.action}. Action must be one of KeepAsStruct and Project."
+            )
+        target = gt.from_spark(self.target) if isinstance(self.target, T.DataType) else self.target
+        if not isinstance(target, gt.DataType):
+            raise ValueError("Target type must be specified with project action.")
+        return self.path, f"project:{gt.to_hive(target)}"
 
 
 def _stage(
@@ -202,9 +208,12 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        from .mapping import apply_mapping
+        from .mapping import apply_mapping, normalize_mappings, target_type
 
-        source = self._raw if (self._raw is not None and self._typed is None) else self._df
+        # CSV values are cast from their text ("02134" as a string stays "02134") when every mapping
+        # names its target type; otherwise the typed values are mapped.
+        typed_targets = all(target_type(t) is not None for *_, t in normalize_mappings(mappings))
+        source = self._raw if self._raw is not None and typed_targets else self._df
         df = apply_mapping(source, mappings, case_sensitive, raw_strings=source is self._raw)
         return self._derive(
             df, _stage("ApplyMapping", transformation_ctx, info, stageThreshold, totalThreshold)
@@ -282,6 +291,8 @@ class DynamicFrame:
     ) -> DynamicFrame:
         if bool(specs) == bool(choice):
             raise ResolveChoiceError("resolveChoice needs either specs or choice, not both and not neither")
+        if isinstance(specs, tuple):
+            specs = [specs]
         if choice:
             specs = [(format_path(p), choice) for p in choice_paths(self.schema())]
         catalog_types = None
@@ -453,13 +464,14 @@ class DynamicFrame:
     def mergeDynamicFrame(
         self,
         stage_dynamic_frame: DynamicFrame,
-        primary_keys: list[str],
+        primary_keys: str | list[str],
         transformation_ctx: str = "",
         options: dict[str, Any] | None = None,
         info: str = "",
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
+        primary_keys = [primary_keys] if isinstance(primary_keys, str) else list(primary_keys or [])
         if not primary_keys:
             raise ValueError("mergeDynamicFrame needs primary_keys")
         keys = [column(parse_path(k)) for k in primary_keys]
@@ -513,10 +525,14 @@ class DynamicFrame:
         }
         condition = F.lit(True)
         for path, comparisons in comparison_dict.items():
-            col = column(parse_path(path))
+            parts = resolve_path(self._df.schema, parse_path(path))
             for op, value in comparisons.items():
                 if op not in ops:
                     raise ValueError(f"split_rows: unknown comparison {op!r}; use one of {', '.join(ops)}")
+                if parts is None:  # no record has the field, so none matches
+                    condition = F.lit(False)
+                    continue
+                col = _comparable(column(parts), type_at(self._df.schema, parts), value)
                 condition = condition & ops[op](col, F.lit(value))
         stage = _stage("SplitRows", transformation_ctx, info, stageThreshold, totalThreshold)
         matching = self._derive(self._df.filter(condition), stage, name=name1)
@@ -536,10 +552,9 @@ class DynamicFrame:
     ) -> DynamicFrame:
         from .nested import unbox
 
-        return self._derive(
-            unbox(self._df, path, format, options),
-            _stage("Unbox", transformation_ctx, info, stageThreshold, totalThreshold),
-        )
+        stage = _stage("Unbox", transformation_ctx, info, stageThreshold, totalThreshold)
+        df, stage.errors = unbox(self._df, path, format, options, stage)
+        return self._derive(df, stage)
 
     def relationalize(
         self,
@@ -592,8 +607,7 @@ class DynamicFrame:
         from .nested import null_fields
 
         dropped = null_fields(self._df)
-        if dropped:
-            print(f"null_fields {dropped}")
+        print("null_fields", dropped)  # as Glue's DropNullFields does
         return self.drop_fields(dropped, transformation_ctx, info, stageThreshold, totalThreshold)
 
     # -- side effects and writing ------------------------------------------------------------
@@ -628,8 +642,26 @@ class DynamicFrame:
         accumulator_size: int = 0,
     ) -> DynamicFrame:
         return self.glue_ctx.write_from_options(
-            self, connection_type, connection_options or {}, format or {}, format_options or {}
+            self, connection_type, connection_options or {}, format, format_options or {}
         )
+
+
+def _comparable(col: Column, spark_type: Any, value: Any) -> Column:
+    """What ``split_rows`` compares with ``value``: the column, or for a choice the alternative of the
+    value's kind (numbers: any numeric alternative); null where the record holds another kind."""
+    if not gt.is_choice_struct(spark_type):
+        return col
+    if isinstance(value, bool):
+        names = [f.name for f in spark_type.fields if isinstance(f.dataType, T.BooleanType)]
+    elif isinstance(value, int | float):
+        names = [f.name for f in spark_type.fields if isinstance(f.dataType, T.NumericType)]
+    else:
+        names = [f.name for f in spark_type.fields if isinstance(f.dataType, T.StringType)]
+    if not names:
+        return F.lit(None)
+    if len(names) == 1:
+        return col.getField(names[0])
+    return F.coalesce(*[col.getField(n).cast("double") for n in names])
 
 
 def _qualified(alias: str, parts: list[str]) -> Column:
@@ -664,12 +696,13 @@ def _fit(col: Column | None, have: gt.DataType | None, want: gt.DataType) -> Col
                 ]
             )
         slot = have.typeName()
-        return F.struct(
+        value = F.struct(
             *[
                 (_fit(col, have, t) if n == slot else F.lit(None).cast(gt.to_spark(t))).alias(n)
                 for n, t in want.choices.items()
             ]
         )
+        return F.when(col.isNotNull(), value)
     if isinstance(want, gt.StructType) and isinstance(have, gt.StructType):
         return F.when(col.isNull(), F.lit(None)).otherwise(
             F.struct(
@@ -688,49 +721,39 @@ def _fit(col: Column | None, have: gt.DataType | None, want: gt.DataType) -> Col
     return col.try_cast(spark_type)
 
 
+# Types that JSON turns into text or wider numbers; a map output field gets them back from its input.
+_RESTORED = (T.DateType, T.TimestampType, T.DecimalType, T.IntegerType, T.ShortType, T.ByteType, T.FloatType)
+
+
 def _keep_input_types(df: DataFrame, input_schema: T.StructType) -> DataFrame:
-    """``map`` output went through JSON: give dates, timestamps, decimals and binaries that came out as
-    text or numbers their input type back when the field kept its name."""
-    wanted = (
-        T.DateType,
-        T.TimestampType,
-        T.DecimalType,
-        T.BinaryType,
-        T.IntegerType,
-        T.ShortType,
-        T.ByteType,
-        T.FloatType,
-    )
+    """``map`` output went through JSON: fields (at any depth) that kept their name get their input's
+    date, timestamp, decimal, narrow number or (top-level) binary type back."""
+    before = {f.name: f.dataType for f in input_schema.fields}
     columns = []
     for field in df.schema.fields:
-        original = input_schema[field.name] if field.name in input_schema.names else None
         col = F.col(f"`{field.name}`")
-        if (
-            original is not None
-            and isinstance(original.dataType, wanted)
-            and not isinstance(field.dataType, T.StructType)
-        ):
-            if isinstance(original.dataType, T.BinaryType):
-                col = F.unbase64(col)
-            columns.append(col.try_cast(original.dataType).alias(field.name))
-        else:
-            columns.append(col)
-    return df.select(*columns).to(_with_types(df.schema, input_schema, wanted))
+        original = before.get(field.name)
+        if isinstance(original, T.BinaryType) and isinstance(field.dataType, T.StringType):
+            columns.append(F.unbase64(col).alias(field.name))
+            continue
+        restored = _restored_type(field.dataType, original)
+        columns.append(col if restored == field.dataType else col.try_cast(restored).alias(field.name))
+    return df.select(*columns)
 
 
-def _with_types(schema: T.StructType, input_schema: T.StructType, wanted: tuple[type, ...]) -> T.StructType:
-    fields = []
-    for field in schema.fields:
-        original = input_schema[field.name] if field.name in input_schema.names else None
-        if (
-            original is not None
-            and isinstance(original.dataType, wanted)
-            and not isinstance(field.dataType, T.StructType)
-        ):
-            fields.append(T.StructField(field.name, original.dataType, True))
-        else:
-            fields.append(field)
-    return T.StructType(fields)
+def _restored_type(out: Any, before: Any) -> Any:
+    if gt.is_choice_struct(out):
+        return out
+    if isinstance(out, T.StructType) and isinstance(before, T.StructType):
+        types = {f.name: f.dataType for f in before.fields}
+        return T.StructType(
+            [T.StructField(f.name, _restored_type(f.dataType, types.get(f.name)), True) for f in out.fields]
+        )
+    if isinstance(out, T.ArrayType) and isinstance(before, T.ArrayType):
+        return T.ArrayType(_restored_type(out.elementType, before.elementType), True)
+    if isinstance(before, _RESTORED) and not isinstance(out, T.StructType | T.ArrayType | T.MapType):
+        return before
+    return out
 
 
 class DynamicFrameCollection:
@@ -739,8 +762,10 @@ class DynamicFrameCollection:
     def __init__(self, dynamic_frames: dict[str, DynamicFrame] | list[DynamicFrame], glue_ctx: Any):
         if isinstance(dynamic_frames, dict):
             self._frames = dict(dynamic_frames)
-        else:
+        elif isinstance(dynamic_frames, list):
             self._frames = {frame.name: frame for frame in dynamic_frames}
+        else:
+            raise TypeError("dynamic_frames must be a list or a dict of DynamicFrames")
         self.glue_ctx = glue_ctx
 
     def __getitem__(self, key: str) -> DynamicFrame:
@@ -781,13 +806,15 @@ class DynamicFrameCollection:
     def flatmap(
         self, f: Callable[[DynamicFrame, str], Any], transformation_ctx: str = ""
     ) -> DynamicFrameCollection:
+        """``f(frame, ctx + ":" + frame.name)`` for every frame; a frame it returns is keyed by its name,
+        the frames of a collection it returns by their keys (as on Glue)."""
         result: dict[str, DynamicFrame] = {}
-        for key, frame in self._frames.items():
-            out = f(frame, f"{transformation_ctx}:{key}")
+        for frame in self._frames.values():
+            out = f(frame, f"{transformation_ctx}:{frame.name}")
             if isinstance(out, DynamicFrameCollection):
-                result.update({f"{key}_{k}" if k in result else k: v for k, v in out.items()})
+                result.update(out.items())
             elif isinstance(out, DynamicFrame):
-                result[key] = out
+                result[out.name] = out
             else:
                 raise TypeError(
                     f"the function must return a DynamicFrame or a collection, not {type(out).__name__}"

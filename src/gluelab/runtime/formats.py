@@ -53,9 +53,11 @@ def read_files(
     format_options: dict[str, Any],
     stage: Stage,
     file_column: str | None = None,
+    spark_options: dict[str, Any] | None = None,
 ) -> ReadResult:
     """DynamicFrame parts from ``files`` (Spark paths) in ``fmt``; with ``file_column``, each row also
-    says which file it came from."""
+    says which file it came from. ``spark_options`` go to Spark's parquet and orc sources, as Glue's
+    connection_options do."""
     name = check_format(fmt)
     if not files:
         return ReadResult(df=spark.createDataFrame([], T.StructType([])), errors=None)
@@ -64,7 +66,7 @@ def read_files(
     if name == "json":
         return read_json(spark, files, format_options, stage, file_column)
     if name in ("parquet", "orc"):
-        df = spark.read.parquet(*files) if name == "parquet" else spark.read.orc(*files)
+        df = _read_columnar(spark, files, name, spark_options or {})
         if file_column:
             df = df.withColumn(file_column, F.col("_metadata.file_path"))
         return ReadResult(df=df, errors=None)
@@ -72,6 +74,25 @@ def read_files(
     if file_column:
         result.df = result.df.withColumn(file_column, F.col("_metadata.file_path"))
     return result
+
+
+def _read_columnar(spark: Any, files: list[str], name: str, spark_options: dict[str, Any]) -> DataFrame:
+    """Parquet or orc files with their schemas merged (Spark alone would take one file's schema and drop
+    the columns only other files have); files that disagree on a type are a clear error."""
+    options = {"mergeSchema": str(len(files) > 1).lower()}
+    options.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in spark_options.items()})
+    reader = spark.read.options(**options)
+    try:
+        # orc's second positional parameter is mergeSchema: the files go as one list.
+        return reader.parquet(*files) if name == "parquet" else reader.orc(files)
+    except Exception as exc:
+        if "[CANNOT_MERGE_SCHEMAS]" not in str(exc):
+            raise
+        detail = " ".join(str(exc).split("[CANNOT_MERGE_SCHEMAS]", 1)[1].split("SQLSTATE")[0].split())
+        raise FormatError(
+            f"the {name} files do not agree on their fields' types ({detail}); read them apart and make "
+            "the types agree (ApplyMapping, ResolveChoice) before uniting them"
+        ) from None
 
 
 def _read_xml(spark: Any, files: list[str], format_options: dict[str, Any], stage: Stage) -> ReadResult:
@@ -137,28 +158,15 @@ def write_files(
         raise FormatError(
             f"fields {', '.join(choices)} are choices; resolve them (resolveChoice) before writing csv"
         )
+    compression = compression or format_options.get("compression")
+    if name == "csv":
+        df, options = _csv_output(df, format_options, partition_keys)
+        if compression:
+            options["compression"] = compression
     writer = df.write.mode("append")
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
-    compression = compression or format_options.get("compression")
     if name == "csv":
-        nested = [
-            f.name for f in df.schema.fields if isinstance(f.dataType, T.StructType | T.ArrayType | T.MapType)
-        ]
-        if nested:
-            raise FormatError(
-                f"csv cannot hold nested fields ({', '.join(nested)}); flatten or drop them first"
-            )
-        quote = format_options.get("quoteChar", '"')
-        options = {
-            "header": str(_truthy(format_options.get("writeHeader", True))).lower(),
-            "sep": str(format_options.get("separator", ",")),
-            "quote": "\u0000" if str(quote) == "-1" else str(quote),
-        }
-        if format_options.get("escaper"):
-            options["escape"] = str(format_options["escaper"])
-        if compression:
-            options["compression"] = compression
         writer.options(**options).csv(path)
     elif name == "json":
         writer.options(**({"compression": compression} if compression else {}), ignoreNullFields="true").json(
@@ -180,6 +188,30 @@ def write_files(
         writer.format("xml").options(
             rowTag=str(row_tag), rootTag=str(format_options.get("rootTag", "rows"))
         ).save(path)
+
+
+def _csv_output(
+    df: DataFrame, format_options: dict[str, Any], partition_keys: list[str]
+) -> tuple[DataFrame, dict[str, str]]:
+    """The frame and Spark options that write Glue's csv: quotes doubled inside quoted values (RFC 4180),
+    or, with quoteChar -1, no quoting at all (which Spark's writer cannot do: each line is then built
+    here and written as the one column of a csv that has nothing to quote)."""
+    nested = [
+        f.name for f in df.schema.fields if isinstance(f.dataType, T.StructType | T.ArrayType | T.MapType)
+    ]
+    if nested:
+        raise FormatError(f"csv cannot hold nested fields ({', '.join(nested)}); flatten or drop them first")
+    quote = str(format_options.get("quoteChar", '"'))
+    separator = str(format_options.get("separator", ","))
+    options = {"header": str(_truthy(format_options.get("writeHeader", True))).lower(), "sep": separator}
+    if quote != "-1":
+        options["quote"] = quote
+        options["escape"] = str(format_options.get("escaper") or quote)
+        return df, options
+    data = [c for c in df.columns if c not in partition_keys]
+    line = F.concat_ws(separator, *[F.coalesce(F.col(f"`{c}`").cast("string"), F.lit("")) for c in data])
+    lines = df.select(line.alias(separator.join(data)), *[F.col(f"`{k}`") for k in partition_keys])
+    return lines, {**options, "sep": "\u0001", "quote": "\u0000", "emptyValue": "", "nullValue": ""}
 
 
 def _has_choice(data_type: Any) -> bool:

@@ -72,12 +72,25 @@ class StringType(AtomicType): ...
 class TimestampType(AtomicType): ...
 
 
+class TimestampNTZType(AtomicType): ...
+
+
 class UnknownType(AtomicType): ...
 
 
 class IntegerType(AtomicType):
     def typeName(self) -> str:
         return "int"
+
+
+class EnumType(AtomicType):
+    """A string restricted to ``options`` (a string in Spark)."""
+
+    def __init__(self, options: list[str] | None = None):
+        self.options = list(options or [])
+
+    def jsonValue(self) -> Any:
+        return {"dataType": "enum", "properties": {}, "options": self.options}
 
 
 class DecimalType(AtomicType):
@@ -157,12 +170,22 @@ class ArrayType(DataType):
         }
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArrayType) and self.elementType == other.elementType
+        return type(other) is type(self) and self.elementType == other.elementType
 
     __hash__ = DataType.__hash__
 
     def __repr__(self) -> str:
         return f"ArrayType({self.elementType!r})"
+
+
+class SetType(ArrayType):
+    """An array of distinct values (an array in Spark)."""
+
+    def jsonValue(self) -> Any:
+        return {**super().jsonValue(), "dataType": "set"}
+
+    def __repr__(self) -> str:
+        return f"SetType({self.elementType!r})"
 
 
 class MapType(DataType):
@@ -234,6 +257,7 @@ _CHOICE_ORDER = {
             "string",
             "date",
             "timestamp",
+            "timestampntz",
             "binary",
             "struct",
             "array",
@@ -268,7 +292,8 @@ def merge(a: DataType, b: DataType) -> DataType:
             fields[f.name] = merge(fields[f.name], f.dataType) if f.name in fields else f.dataType
         return StructType([Field(n, t) for n, t in fields.items()])
     if isinstance(a, ArrayType) and isinstance(b, ArrayType):
-        return ArrayType(merge(a.elementType, b.elementType))
+        kind = SetType if isinstance(a, SetType) and isinstance(b, SetType) else ArrayType
+        return kind(merge(a.elementType, b.elementType))
     if isinstance(a, MapType) and isinstance(b, MapType):
         return MapType(merge(a.valueType, b.valueType))
     choice = ChoiceType()
@@ -294,10 +319,11 @@ _ATOMIC_TO_SPARK: dict[type, Any] = {
     ShortType: T.ShortType,
     StringType: T.StringType,
     TimestampType: T.TimestampType,
+    TimestampNTZType: T.TimestampNTZType,
     UnknownType: T.StringType,
+    EnumType: T.StringType,
 }
-_SPARK_TO_ATOMIC = {v: k for k, v in _ATOMIC_TO_SPARK.items() if k is not UnknownType}
-_SPARK_TO_ATOMIC[T.TimestampNTZType] = TimestampType
+_SPARK_TO_ATOMIC = {v: k for k, v in _ATOMIC_TO_SPARK.items() if k not in (UnknownType, EnumType)}
 _SPARK_TO_ATOMIC[T.CharType] = StringType
 _SPARK_TO_ATOMIC[T.VarcharType] = StringType
 
@@ -479,6 +505,8 @@ def to_hive(glue_type: DataType) -> str:
         ByteType: "tinyint",
         NullType: "string",
         UnknownType: "string",
+        EnumType: "string",
+        TimestampNTZType: "timestamp",
     }.get(type(glue_type), glue_type.typeName())
 
 

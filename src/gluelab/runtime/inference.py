@@ -9,6 +9,8 @@ rules; the typed columns are then extracted in the JVM. ``map`` output and ``unb
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +19,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ..errors import InvalidInputException
 from . import gluetypes as gt
 from .frame_errors import Stage, error_records
+from .paths import local_path
 
 CORRUPT = "_corrupt_record"
 MAX_DISTINCT_SCHEMAS = 10_000
@@ -29,7 +33,6 @@ MAX_NESTED_INFERENCE = 6
 class ReadResult:
     df: DataFrame  # typed; choices as marked structs
     errors: DataFrame | None  # error records of the read
-    raw_strings: DataFrame | None = None  # CSV: the good rows with every column still a string
 
 
 # -- CSV -----------------------------------------------------------------------------------------------
@@ -55,8 +58,8 @@ def csv_reader_options(format_options: dict[str, Any]) -> tuple[dict[str, str], 
     opts["sep"] = str(format_options.get("separator", ","))
     quote = format_options.get("quoteChar", '"')
     opts["quote"] = "\u0000" if str(quote) == "-1" else str(quote)
-    if format_options.get("escaper"):
-        opts["escape"] = str(format_options["escaper"])
+    # Without an escaper a quote inside a quoted value is doubled (RFC 4180); a backslash is itself.
+    opts["escape"] = str(format_options.get("escaper") or opts["quote"])
     if _truthy(format_options.get("multiLine", format_options.get("multiline", False))):
         opts["multiLine"] = "true"
     with_header = _truthy(format_options.get("withHeader", False))
@@ -64,28 +67,56 @@ def csv_reader_options(format_options: dict[str, Any]) -> tuple[dict[str, str], 
     return opts, with_header, skip_first
 
 
-def read_csv(
-    spark: Any, files: list[str], format_options: dict[str, Any], stage: Stage, file_column: str | None = None
-) -> ReadResult:
-    opts, with_header, skip_first = csv_reader_options(format_options)
-    probe = (
-        spark.read.options(**{k: v for k, v in opts.items() if k != "mode"})
-        .option("header", str(with_header or skip_first).lower())
-        .csv(files)
-    )
-    names = [f.name for f in probe.schema.fields if f.name != CORRUPT]
-    if not with_header:
+def _first_line(spark_file: str) -> str:
+    """The first non-empty line of a (gzip or bzip2) text file: files with the same header share it."""
+    path = local_path(spark_file)
+    opener: Any = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            return next((line.rstrip("\r\n") for line in handle if line.strip()), "")
+    except OSError:
+        return ""
+
+
+def _read_csv_files(spark: Any, files: list[str], opts: dict[str, str], header: str, named: bool) -> Any:
+    """Strings of files sharing one header (None if they are all empty), with ``_source``."""
+    probe = spark.read.options(**{k: v for k, v in opts.items() if k != "mode"}).option("header", header)
+    names = [f.name for f in probe.csv(files).schema.fields if f.name != CORRUPT]
+    if not names:
+        return None
+    if not named:
         names = [f"col{i}" for i in range(len(names))]
     schema = T.StructType(
         [T.StructField(n, T.StringType()) for n in names] + [T.StructField(CORRUPT, T.StringType())]
     )
-    frame = (
+    return (
         spark.read.options(**opts)
-        .option("header", str(with_header or skip_first).lower())
+        .option("header", header)
         .schema(schema)
         .csv(files)
         .withColumn("_source", F.col("_metadata.file_path"))
     )
+
+
+def read_csv(
+    spark: Any, files: list[str], format_options: dict[str, Any], stage: Stage, file_column: str | None = None
+) -> ReadResult:
+    """CSV files as strings (typed later) and error records. With ``withHeader`` each file's own header
+    names its columns: files whose columns come in another order, or are others, are read apart and
+    united by name (Spark alone would take every file's columns by position)."""
+    opts, with_header, skip_first = csv_reader_options(format_options)
+    header = str(with_header or skip_first).lower()
+    groups: dict[str, list[str]] = {}
+    for file in files:
+        groups.setdefault(_first_line(file) if with_header else "", []).append(file)
+    parts = [_read_csv_files(spark, group, opts, header, with_header) for group in groups.values()]
+    parts = [p for p in parts if p is not None]
+    if not parts:  # only empty files
+        return ReadResult(df=spark.createDataFrame([], T.StructType([])), errors=None)
+    frame = parts[0]
+    for part in parts[1:]:
+        frame = frame.unionByName(part, allowMissingColumns=True)
+    names = [c for c in frame.columns if c not in (CORRUPT, "_source")]
     good = with_corrupt_check(frame, names[0], corrupt=False).drop(CORRUPT)
     good = good.withColumnRenamed("_source", file_column) if file_column else good.drop("_source")
     bad = with_corrupt_check(frame, names[0], corrupt=True)
@@ -97,7 +128,7 @@ def read_csv(
         F.col(CORRUPT),
         F.col("_source"),
     )
-    return ReadResult(df=_LazyTyped(good), errors=errors, raw_strings=good)  # type: ignore[arg-type]
+    return ReadResult(df=_LazyTyped(good), errors=errors)  # type: ignore[arg-type]
 
 
 class _LazyTyped:
@@ -105,6 +136,13 @@ class _LazyTyped:
 
     def __init__(self, raw: DataFrame):
         self.raw = raw
+
+
+def coalesced(df: Any, partitions: int) -> Any:
+    """``df`` (or a CSV frame not typed yet) in at most ``partitions`` partitions."""
+    if isinstance(df, _LazyTyped):
+        return _LazyTyped(df.raw.coalesce(partitions))
+    return df.coalesce(partitions)
 
 
 def csv_kinds(raw: DataFrame) -> dict[str, gt.DataType]:
@@ -151,12 +189,11 @@ def typed_csv(raw: DataFrame) -> DataFrame:
         if isinstance(kind, gt.ChoiceType):
             number_name, number_type = next((n, t) for n, t in kind.choices.items() if n != "string")
             is_number = c.rlike(_DECIMAL) & c.try_cast(gt.to_spark(number_type)).isNotNull()
-            columns.append(
-                F.struct(
-                    F.when(is_number, c.try_cast(gt.to_spark(number_type))).alias(number_name),
-                    F.when(~is_number & (F.trim(c) != ""), c).alias("string"),
-                ).alias(name)
+            value = F.struct(
+                F.when(is_number, c.try_cast(gt.to_spark(number_type))).alias(number_name),
+                F.when(~is_number & (F.trim(c) != ""), c).alias("string"),
             )
+            columns.append(F.when(F.trim(c) != "", value).alias(name))  # a blank value is null
         elif isinstance(kind, gt.StringType):
             columns.append(c.alias(name))
         else:
@@ -201,7 +238,7 @@ def _ddl(t: gt.DataType) -> str:
 
 
 def _has_choice(t: gt.DataType) -> bool:
-    if isinstance(t, gt.ChoiceType):
+    if isinstance(t, gt.ChoiceType | gt.NullType):  # a variant cannot be cast to void either
         return True
     if isinstance(t, gt.StructType):
         return any(_has_choice(f.dataType) for f in t.fields)
@@ -215,7 +252,7 @@ def _has_choice(t: gt.DataType) -> bool:
 def extract(x: Column, t: gt.DataType) -> Column:
     """The value of variant ``x`` as a column of Glue type ``t`` (choices as structs by type name)."""
     if isinstance(t, gt.NullType | gt.UnknownType):
-        return F.lit(None).cast("string")
+        return F.lit(None).cast(gt.to_spark(t))
     if not _has_choice(t):
         return F.call_function("try_variant_get", x, F.lit("$"), F.lit(_ddl(t)))
     if isinstance(t, gt.ChoiceType):
@@ -224,7 +261,7 @@ def extract(x: Column, t: gt.DataType) -> Column:
         for name, choice in t.choices.items():
             wanted = "number" if isinstance(choice, gt.DoubleType | gt.LongType | gt.IntegerType) else name
             parts.append(F.when(kind == wanted, extract(x, choice)).alias(name))
-        return F.struct(*parts)
+        return F.when(kind != "null", F.struct(*parts))  # an absent value is null, not a struct
     if isinstance(t, gt.StructType):
         fields = [extract(_get(x, f.name), f.dataType).alias(f.name) for f in t.fields]
         return F.when(_kind(x) == "struct", F.struct(*fields))
@@ -371,7 +408,7 @@ def infer_variant_schema(df: DataFrame, column: str = "v") -> gt.DataType:
             .limit(MAX_DISTINCT_SCHEMAS)
             .collect()
         )
-        return _merge_all([parse_variant_schema(r["s"]) for r in rows])
+        return _merge_all([parse_variant_schema(r["s"]) for r in rows if r["s"] is not None])
 
     result = schemas_of(df.select(F.col(column).alias("x")))
     for _ in range(MAX_NESTED_INFERENCE):
@@ -492,7 +529,7 @@ def read_json(
     multiline = _truthy(format_options.get("multiLine", format_options.get("multiline", False)))
     json_path = format_options.get("jsonPath")
     if json_path is not None and not str(json_path).startswith("$"):
-        raise ValueError(f"jsonPath {json_path!r} must start with $ (e.g. $[*] or $.records[*])")
+        raise InvalidInputException(f"jsonPath {json_path!r} must start with $ (e.g. $[*] or $.records[*])")
     text = spark.read.text(files, wholetext=multiline).select(
         "value", F.col("_metadata.file_path").alias("_source")
     )

@@ -41,7 +41,12 @@ def _driver(vendor: str) -> Any:
 
 def connection_conf(glue_ctx: Any, connection_name: str) -> dict[str, str]:
     """URL and credentials of a Glue connection (JDBC_CONNECTION_URL, or HOST/PORT/JDBC_ENGINE/DATABASE)."""
-    props = glue_ctx.services.catalog.connection_properties(connection_name)
+    return conf_from_properties(
+        connection_name, glue_ctx.services.catalog.connection_properties(connection_name)
+    )
+
+
+def conf_from_properties(connection_name: str, props: dict[str, str]) -> dict[str, str]:
     url = props.get("JDBC_CONNECTION_URL")
     if not url:
         engine = (props.get("JDBC_ENGINE") or "").lower()
@@ -132,11 +137,38 @@ def _after(vendor: str, keys: list[str], values: list[Any], descending: bool) ->
     return "(" + " OR ".join(terms) + ")"
 
 
+def with_database(url: str, database: str) -> str:
+    """``url`` naming ``database`` instead of its own (its parameters kept)."""
+    match = _URL.match(url)
+    assert match is not None
+    rest = match.group("rest")
+    params = rest[rest.index("?") :] if "?" in rest else ""
+    return url[: match.start("rest")] + "/" + database + params
+
+
+def spark_url(url: str) -> str:
+    """The URL Spark gets. MySQL URLs are ``jdbc:mysql:`` (``jdbc:mariadb:`` would leave Spark without its
+    MySQL dialect, which quotes names with backticks) and say ``permitMysqlScheme``, without which
+    MariaDB's driver 3.x refuses them (2.x accepts the parameter too)."""
+    if vendor_of(url) != "mysql":
+        return url
+    url = re.sub(r"^jdbc:mariadb:", "jdbc:mysql:", url, flags=re.I)
+    if "permitmysqlscheme" in url.lower():
+        return url
+    rest = _URL.match(url).group("rest")  # type: ignore[union-attr]
+    return url + ("&" if "?" in rest else "?" if rest.startswith("/") else "/?") + "permitMysqlScheme"
+
+
+def _passthrough(options: dict[str, Any]) -> dict[str, str]:
+    """Options that are not Glue's own go to Spark's JDBC source as they are."""
+    return {k: str(v) for k, v in options.items() if k not in _GLUE_ONLY}
+
+
 def _reader(glue_ctx: Any, vendor: str, options: dict[str, Any]) -> Any:
     driver = _driver(vendor)
     reader = (
         glue_ctx.spark_session.read.format("jdbc")
-        .option("url", options["url"])
+        .option("url", spark_url(options["url"]))
         .option("driver", driver.class_name)
     )
     if options.get("user"):
@@ -169,6 +201,8 @@ _GLUE_ONLY = {
     "database",
     "maxBand",
     "maxFilesInBand",
+    "connectionName",
+    "useConnectionProperties",
 }
 
 
@@ -239,12 +273,16 @@ def read_jdbc(
         else:
             where.append(f"NOT {_after(vendor, keys, end, descending)}")
         upper = end if end is not None else last
-        source = {"connection_type": vendor, "url": options["url"], "dbtable": table, "keys": keys}
+        # No credentials in bookmark state: a preview finds them again through the Glue connection.
+        source = {
+            "connection_type": vendor,
+            "url": options["url"],
+            "dbtable": table,
+            "keys": keys,
+            "connection_name": connection_options.get("connectionName"),
+        }
         job._bookmarks.record_jdbc(ctx, keys, "desc" if descending else "asc", upper, source, None)
-    reader = _reader(glue_ctx, vendor, options)
-    for key, value in options.items():
-        if key not in _GLUE_ONLY:
-            reader = reader.option(key, str(value))
+    reader = _reader(glue_ctx, vendor, options).options(**_passthrough(options))
     if where:
         reader = reader.option(
             "dbtable", f"(SELECT * FROM {table} WHERE {' AND '.join(where)}) glue_bookmarked"
@@ -255,16 +293,18 @@ def read_jdbc(
     partitions = int(options.get("hashpartitions", 7)) if hashfield else 1
     if hashfield and partitions > 1:
         expression = options.get("hashexpression") or (
-            f"abs(hashtext(CAST({_quote_ident(vendor, hashfield)} AS text)))"
+            f"hashtext(CAST({_quote_ident(vendor, hashfield)} AS text))"
             if vendor == "postgresql"
             else f"crc32({_quote_ident(vendor, hashfield)})"
         )
-        predicates = [f"MOD({expression}, {partitions}) = {i}" for i in range(partitions)]
+        # Every row in exactly one partition: NULLs go to partition 0, negative values wrap around.
+        bucket = f"MOD(MOD(COALESCE({expression}, 0), {partitions}) + {partitions}, {partitions})"
         df = glue_ctx.spark_session.read.jdbc(
-            options["url"],
+            spark_url(options["url"]),
             f"(SELECT * FROM {table}{' WHERE ' + ' AND '.join(where) if where else ''}) glue_hashed",
-            predicates=predicates,
+            predicates=[f"{bucket} = {i}" for i in range(partitions)],
             properties={
+                **_passthrough(options),
                 "user": options.get("user", ""),
                 "password": options.get("password", ""),
                 "driver": _driver(vendor).class_name,
@@ -303,24 +343,23 @@ def write_jdbc(
         if options.get(key):
             log.warning("%s is a Redshift option; ignored for %s", key, vendor)
     properties = {
+        **_passthrough(options),
         "user": options.get("user", ""),
         "password": options.get("password", ""),
         "driver": _driver(vendor).class_name,
     }
     if options.get("bulkSize"):
         properties["batchsize"] = str(options["bulkSize"])
-    _plain(frame).write.jdbc(options["url"], options["dbtable"], mode="append", properties=properties)
+    _plain(frame).write.jdbc(
+        spark_url(options["url"]), options["dbtable"], mode="append", properties=properties
+    )
 
 
 def write_jdbc_conf(
     glue_ctx: Any, frame: DynamicFrame, connection_name: str, options: dict[str, Any]
 ) -> None:
     conf = connection_conf(glue_ctx, connection_name)
-    url = conf["url"]
-    if options.get("database"):
-        match = _URL.match(url)
-        assert match is not None
-        url = url[: match.start("rest")] + "/" + options["database"]
+    url = with_database(conf["url"], options["database"]) if options.get("database") else conf["url"]
     write_jdbc(glue_ctx, frame, None, {**conf, **options, "url": url})
 
 
@@ -334,9 +373,12 @@ def _table_options(glue_ctx: Any, table: dict[str, Any]) -> dict[str, Any]:
     conf = connection_conf(glue_ctx, name)
     location = (table.get("StorageDescriptor") or {}).get("Location") or table["Name"]
     parts = location.split(".")
-    # Crawled JDBC tables are located at database.schema.table (PostgreSQL) or database.table (MySQL).
-    dbtable = ".".join(parts[1:]) if len(parts) > 1 else parts[0]
-    return {**conf, "dbtable": dbtable}
+    # Crawled JDBC tables are located at database.schema.table (PostgreSQL) or database.table (MySQL):
+    # the database is the location's, whatever the connection's URL names.
+    if len(parts) >= (3 if vendor_of(conf["url"]) == "postgresql" else 2):
+        conf["url"] = with_database(conf["url"], parts[0])
+        parts = parts[1:]
+    return {**conf, "dbtable": ".".join(parts), "connectionName": name}
 
 
 def read_jdbc_table(

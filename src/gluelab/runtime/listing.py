@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputException
-from .paths import local_uri, to_local
+from .paths import check_inside, is_s3, literal_uri, to_local
 
 
 @dataclass(frozen=True)
@@ -24,26 +24,44 @@ class SourceFile:
 
     @property
     def spark_path(self) -> str:
-        return local_uri(self.local)
+        return literal_uri(self.local)
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A Unix glob as Glue's exclusions take it: ``**`` crosses folders, ``*`` and ``?`` stay within one,
+    ``[abc]`` is a character class and ``{csv,json}`` a choice."""
     out = ""
     i = 0
+    depth = 0
     while i < len(pattern):
+        char = pattern[i]
         if pattern.startswith("**", i):
             out += ".*"
-            i += 2
-        elif pattern[i] == "*":
+            i += 1
+        elif char == "*":
             out += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
+        elif char == "?":
             out += "[^/]"
-            i += 1
+        elif char == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end].replace("\\", "\\\\").replace("[", "\\[").replace("^", "\\^")
+            out += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+            i = end
+        elif char == "{":
+            out += "(?:"
+            depth += 1
+        elif char == "}" and depth:
+            out += ")"
+            depth -= 1
+        elif char == "," and depth:
+            out += "|"
         else:
-            out += re.escape(pattern[i])
-            i += 1
-    return re.compile(out + "$")
+            out += re.escape(char)
+        i += 1
+    try:
+        return re.compile(out + "$")
+    except re.error as exc:
+        raise InvalidInputException(f"exclusions pattern {pattern!r} is not a valid glob: {exc}") from None
 
 
 def parse_exclusions(value: Any) -> list[str]:
@@ -72,7 +90,7 @@ def list_files(
 ) -> list[SourceFile]:
     """Every readable file under ``paths`` (a file path names itself), sorted, excluding hidden files
     (``_SUCCESS``, ``.crc`` ...) and files matching an exclusion glob (matched against the full URI and
-    against the part below the listed path)."""
+    against the part below the listed path). A warehouse file linking out of the warehouse is refused."""
     patterns = [_glob_regex(p) for p in exclusions or []]
     found: dict[Path, SourceFile] = {}
     for path in paths:
@@ -98,6 +116,8 @@ def list_files(
             relative = uri[len(base) :] if uri.startswith(base) else full.name
             if any(p.match(uri) or p.match(relative) for p in patterns):
                 continue
+            if is_s3(path):
+                check_inside(full, warehouse, uri)
             stat = full.stat()
             found[full] = SourceFile(
                 uri=uri, local=full, mtime_ms=int(stat.st_mtime * 1000), size=stat.st_size

@@ -44,7 +44,7 @@ def normalize_mappings(mappings: Any) -> list[tuple[str, str | None, str, str | 
     return result
 
 
-def _target_type(name: str | None) -> Any:
+def target_type(name: str | None) -> Any:
     if not name or name.strip().lower() in ("choice", "null", "unknown"):
         return None  # keep the value as it is (a choice stays a choice)
     try:
@@ -77,7 +77,7 @@ def apply_mapping(
             continue
         spark_type = type_at(df.schema, resolved)
         value = column(resolved)
-        target = _target_type(dst_type)
+        target = target_type(dst_type)
         if target is not None:
             value = _cast(value, spark_type, target, raw_strings)
         node = tree
@@ -173,6 +173,8 @@ def _drop(col: Column, data_type: Any, rest: list[str]) -> Column:
     if head == ARRAY_MARK:
         return F.transform(col, lambda e: _drop(e, data_type.elementType, rest[1:]))
     if len(rest) == 1:
+        if [f.name for f in data_type.fields] == [head]:  # Spark cannot drop a struct's last field
+            return F.when(col.isNotNull(), F.struct())
         return col.dropFields(_field_ref(head))
     field = next(f for f in data_type.fields if f.name == head)
     return col.withField(_field_ref(head), _drop(col.getField(head), field.dataType, rest[1:]))
@@ -182,40 +184,75 @@ def _field_ref(name: str) -> str:
     return f"`{name.replace('`', '``')}`" if "." in name or "`" in name else name
 
 
+_MOVING = "__glue_moving"
+
+
 def rename_path(df: DataFrame, old: str, new: str) -> DataFrame:
     old_parts = resolve(df.schema, parse_path(old))
-    if old_parts is None:
-        raise FieldPathError(f"RenameField: no field {old} in the frame")
+    if old_parts is None:  # as on Glue, where no record has the field: nothing to rename
+        log.warning("RenameField: no field %s in the frame", old)
+        return df
     new_parts = parse_path(new)
     if ARRAY_MARK in old_parts or ARRAY_MARK in new_parts:
         raise FieldPathError("RenameField cannot rename inside an array")
+    if old_parts == new_parts:
+        return df
     if old_parts[:-1] == new_parts[:-1]:
-        if len(old_parts) == 1:
-            return df.withColumnRenamed(old_parts[0], new_parts[0])
+        old_name, new_name = old_parts[-1], new_parts[-1]
+        if len(old_parts) == 1:  # a field already named new_name gives way
+            if new_name in df.columns:
+                df = df.drop(new_name)
+            return df.withColumnRenamed(old_name, new_name)
         parent = old_parts[:-1]
         parent_type = type_at(df.schema, parent)
         renamed = F.struct(
             *[
-                column([*parent, f.name]).alias(new_parts[-1] if f.name == old_parts[-1] else f.name)
+                column([*parent, f.name]).alias(new_name if f.name == old_name else f.name)
                 for f in parent_type.fields
+                if f.name != new_name
             ]
         )
-        return _set(df, parent, F.when(column(parent).isNull(), F.lit(None)).otherwise(renamed))
-    value = column(old_parts)
+        return set_path(df, parent, F.when(column(parent).isNull(), F.lit(None)).otherwise(renamed))
+    # The value is kept aside first: once the old field is dropped, its column no longer resolves.
+    df = df.withColumn(_MOVING, column(old_parts))
     df = drop_paths(df, [format_path(old_parts)])
-    return _set(df, new_parts, value)
+    return set_path(df, new_parts, F.col(_MOVING)).drop(_MOVING)
 
 
-def _set(df: DataFrame, parts: list[str], value: Column) -> DataFrame:
+def set_path(df: DataFrame, parts: list[str], value: Column) -> DataFrame:
     """``df`` with the field at ``parts`` set to ``value`` (structs on the way are created)."""
-    if len(parts) == 1:
-        return df.withColumn(parts[0], value)
     top = parts[0]
-    base = column([top]) if top in df.columns else F.struct()
-    if top in df.columns and not isinstance(df.schema[top].dataType, T.StructType):
+    if len(parts) == 1:
+        return df.withColumn(top, value)
+    present = top in df.columns
+    if present and not isinstance(df.schema[top].dataType, T.StructType):
         raise FieldPathError(f"{top} is not a struct; cannot put {format_path(parts)} inside it")
-    ref = ".".join(_field_ref(p) for p in parts[1:])
-    return df.withColumn(top, F.coalesce(base, F.struct()).withField(ref, value))
+    col, col_type = (column([top]), df.schema[top].dataType) if present else (None, None)
+    return df.withColumn(top, _with_field(col, col_type, parts[1:], value))
+
+
+def _with_field(col: Column | None, col_type: Any, rest: list[str], value: Column) -> Column:
+    """Struct ``col`` (of ``col_type``; None: no such struct yet) with the field at ``rest`` set to
+    ``value``; null only when both are null."""
+    head = rest[0]
+    field = next((f for f in col_type.fields if f.name == head), None) if col_type else None
+    if len(rest) == 1:
+        inner = value
+    else:
+        if field is not None and not isinstance(field.dataType, T.StructType):
+            raise FieldPathError(f"{head} is not a struct; cannot put {format_path(rest)} inside it")
+        inner = _with_field(
+            col.getField(head) if field and col is not None else None,
+            field.dataType if field else None,
+            rest[1:],
+            value,
+        )
+    if col is None:
+        return F.when(inner.isNotNull(), F.struct(inner.alias(head)))
+    fields = [(inner if f.name == head else col.getField(f.name)).alias(f.name) for f in col_type.fields]
+    if field is None:
+        fields.append(inner.alias(head))
+    return F.when(col.isNotNull() | inner.isNotNull(), F.struct(*fields))
 
 
 def unnest(df: DataFrame) -> DataFrame:

@@ -3,6 +3,7 @@ by keys), Unbox (a string field parsed into a struct), DropNullFields, and Dynam
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -11,9 +12,12 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import InvalidInputException
-from .fieldpaths import column, parse_path, resolve
+from . import gluetypes as gt
+from .fieldpaths import ARRAY_MARK, column, format_path, parse_path, resolve
+from .frame_errors import Stage, error_records
 from .gluetypes import is_choice_struct
-from .inference import frame_from_variants
+from .inference import extract, infer_variant_schema, order_fields
+from .mapping import set_path
 
 _ROW_ID = "__glue_row_id"
 
@@ -94,71 +98,118 @@ def relationalize(df: DataFrame, root_name: str, staging: str, spark: Any) -> di
 
 
 # -- Unbox --------------------------------------------------------------------------------------------
-def unbox(df: DataFrame, path: str, fmt: str, options: dict[str, Any]) -> DataFrame:
+_BOXED = "__glue_boxed"
+
+
+def unbox(
+    df: DataFrame, path: str, fmt: str, options: dict[str, Any], stage: Stage
+) -> tuple[DataFrame, DataFrame | None]:
+    """The string field at ``path`` parsed (json or csv) in place; returns the frame and the error
+    records of values that are not valid JSON."""
     parts = resolve(df.schema, parse_path(path))
     if parts is None:
         raise InvalidInputException(f"Unbox: no field {path} in the frame")
-    if len(parts) != 1:
-        raise InvalidInputException("Unbox works on a top-level string field")
-    name = parts[0]
+    if ARRAY_MARK in parts:
+        raise InvalidInputException(f"Unbox cannot reach into an array ({path})")
+    text = column(parts)
     fmt = (fmt or "").lower()
-    others = [c for c in df.columns if c != name]
     if fmt == "json":
-        parsed = df.select(
-            *[F.col(f"`{c}`") for c in others],
-            F.call_function("try_parse_json", F.col(f"`{name}`")).alias("__v"),
+        parsed = df.withColumn(_BOXED, F.call_function("try_parse_json", text))
+        bad = parsed.filter(text.isNotNull() & F.col(_BOXED).isNull())
+        errors = error_records(
+            bad, stage, "MalformedJSON", F.lit(f"{format_path(parts)} is not valid JSON"), text
         )
-        typed = frame_from_variants(parsed, "__v", keep=others)
-        inner = [c for c in typed.columns if c not in others]
-        return typed.select(
-            *[F.col(f"`{c}`") for c in others], F.struct(*[F.col(f"`{c}`") for c in inner]).alias(name)
-        )
+        good = parsed.filter(text.isNull() | F.col(_BOXED).isNotNull())
+        samples = [_loads(r[0]) for r in good.select(text).filter(text.isNotNull()).limit(50).collect()]
+        boxed_type = order_fields(infer_variant_schema(good, _BOXED), samples)
+        value = extract(F.col(_BOXED), boxed_type)
+        result = set_path(good, parts, value).drop(_BOXED)
+        return result.to(_with_type(result.schema, parts, gt.to_spark(boxed_type))), errors
     if fmt == "csv":
-        separator = str(options.get("separator", ","))
-        sample = df.select(F.col(f"`{name}`")).filter(F.col(f"`{name}`").isNotNull()).first()
-        width = len(sample[0].split(separator)) if sample else 0
-        names = [f"col{i}" for i in range(width)]
-        if options.get("withHeader") and sample:
-            names = sample[0].split(separator)
-        schema = ", ".join(f"`{n}` STRING" for n in names)
-        struct = F.from_csv(
-            F.col(f"`{name}`"),
-            schema,
-            {"sep": separator, **({"escape": str(options["escaper"])} if options.get("escaper") else {})},
-        )
-        result = df.withColumn(name, struct)
-        if options.get("withHeader") and sample:
-            result = result.filter(
-                F.col(f"`{name}`").isNull() | (F.to_csv(F.col(f"`{name}`"), {"sep": separator}) != sample[0])
-            )
-        return result
+        return set_path(df, parts, _csv_struct(df, text, options)), None
     if fmt == "avro":
         raise InvalidInputException("Unbox avro needs the spark-avro package, which gluelab does not ship")
     raise InvalidInputException(f"Unbox: unknown format {fmt!r}; use json or csv")
 
 
+def _loads(text: str) -> Any:
+    """Python's reading of a JSON text (for the order of its fields), None if it cannot read it."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _csv_struct(df: DataFrame, text: Column, options: dict[str, Any]) -> Column:
+    """The CSV text as a struct. Columns come from ``withSchema`` (a Spark ``StructType.json()``), else
+    from the first value's header line (``withHeader``), else are named col0, col1 ... A header line
+    (``withHeader``) or ``skipFirst`` line at the start of each value is skipped."""
+    separator = str(options.get("separator", ","))
+    csv_options = {
+        "sep": separator,
+        **({"escape": str(options["escaper"])} if options.get("escaper") else {}),
+    }
+    skip = bool(options.get("withHeader") or options.get("skipFirst"))
+    body = F.element_at(F.split(text, r"\r?\n", 2), 2) if skip else text
+    if options.get("withSchema"):
+        schema = T.StructType.fromJson(json.loads(options["withSchema"]))
+        return F.from_csv(body, _ddl(schema), csv_options)
+    first = df.select(text).filter(text.isNotNull()).first()
+    lines = first[0].splitlines() if first else []
+    if options.get("withHeader") and lines:
+        names = lines[0].split(separator)
+    else:
+        sample = lines[1 if skip else 0] if len(lines) > int(skip) else ""
+        names = [f"col{i}" for i in range(len(sample.split(separator)))]
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in names])
+    return F.from_csv(body, _ddl(schema), csv_options)
+
+
+def _ddl(schema: T.StructType) -> str:
+    return ", ".join(f"`{f.name.replace('`', '``')}` {f.dataType.simpleString()}" for f in schema.fields)
+
+
+def _with_type(schema: T.StructType, parts: list[str], new: Any) -> T.StructType:
+    """``schema`` with the field at ``parts`` of type ``new``."""
+    fields = []
+    for f in schema.fields:
+        if f.name == parts[0]:
+            f = T.StructField(
+                f.name, new if len(parts) == 1 else _with_type(f.dataType, parts[1:], new), True
+            )
+        fields.append(f)
+    return T.StructType(fields)
+
+
 # -- DropNullFields -----------------------------------------------------------------------------------------
 def null_fields(df: DataFrame) -> list[str]:
-    """Paths of fields that are null in every record (structs included; not inside maps or arrays)."""
+    """Paths of fields that are null in every record: fields of type null anywhere (in structs and in
+    arrays of structs; not in maps), and fields with no value in any record (outside arrays)."""
+    typed_null: list[str] = []
     checks: list[tuple[str, Column]] = []
 
-    def walk(col: Column, data_type: Any, path: str) -> None:
+    def walk(col: Column | None, data_type: Any, path: str) -> None:
         if isinstance(data_type, T.NullType):
-            checks.append((path, F.lit(0)))
+            typed_null.append(path)
             return
         if isinstance(data_type, T.StructType) and data_type.fields and not is_choice_struct(data_type):
             for f in data_type.fields:
-                walk(col.getField(f.name), f.dataType, f"{path}.{_quote(f.name)}")
+                inner = col.getField(f.name) if col is not None else None
+                walk(inner, f.dataType, f"{path}.{_quote(f.name)}")
             return
-        checks.append((path, F.count(col)))
+        if isinstance(data_type, T.ArrayType) and isinstance(data_type.elementType, T.StructType):
+            walk(None, data_type.elementType, f"{path}[]")  # only types are checked inside arrays
+        if col is not None:
+            checks.append((path, F.count(col)))
 
     for field in df.schema.fields:
         walk(F.col(f"`{field.name}`"), field.dataType, _quote(field.name))
     if not checks:
-        return []
-    row = df.agg(*[c.alias(f"c{i}") for i, (_, c) in enumerate(checks)]).first()
-    counts = {path: (row[f"c{i}"] if row else 0) for i, (path, _) in enumerate(checks)}
-    return [path for path, count in counts.items() if not count]
+        return typed_null
+    row = df.agg(F.count(F.lit(1)), *[c.alias(f"c{i}") for i, (_, c) in enumerate(checks)]).first()
+    if not row[0]:
+        return typed_null  # no records: no evidence that any typed field is always null
+    return typed_null + [path for i, (path, _) in enumerate(checks) if not row[i + 1]]
 
 
 def _quote(name: str) -> str:

@@ -131,6 +131,9 @@ def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
     jars = driver_jars()
     if jars:
         conf["spark.jars"] = ",".join(str(j) for j in jars)
+        # Also on the driver's own class path, where java.sql.DriverManager finds a driver by URL alone:
+        # Glue scripts call spark.read.jdbc without the "driver" option.
+        conf["spark.driver.extraClassPath"] = os.pathsep.join(str(j) for j in jars)
     if spec.event_log_dir is not None:
         spec.event_log_dir.mkdir(parents=True, exist_ok=True)
         conf["spark.eventLog.enabled"] = "true"

@@ -4,12 +4,36 @@ the DynamicFrame or DynamicFrameCollection method that does the work."""
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
 from .dynamicframe import DynamicFrame, DynamicFrameCollection
 
+# Types and descriptions of the arguments most transforms share (``describeArgs``).
+_ARGS = {
+    "frame": ("DynamicFrame", "The DynamicFrame to transform"),
+    "frame1": ("DynamicFrame", "The first DynamicFrame"),
+    "frame2": ("DynamicFrame", "The second DynamicFrame"),
+    "dfc": ("DynamicFrameCollection", "The DynamicFrameCollection to transform"),
+    "transformation_ctx": ("String", "A unique string that identifies state information (job bookmarks)"),
+    "info": ("String", "Any string to be associated with errors in the transformation"),
+    "stageThreshold": (
+        "Integer",
+        "Max number of errors in this transformation before it fails (0: no limit)",
+    ),
+    "totalThreshold": (
+        "Integer",
+        "Max number of errors up to this transformation before it fails (0: no limit)",
+    ),
+}
+_TYPES = {"str": "String", "int": "Integer", "bool": "Boolean"}
+
 
 class GlueTransform:
+    """Base of all transforms: ``Cls.apply(...)`` is ``Cls()(...)``; ``describe()`` documents it."""
+
+    returns = "DynamicFrame"
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         return cls()(*args, **kwargs)
@@ -20,39 +44,58 @@ class GlueTransform:
 
     @classmethod
     def describeArgs(cls) -> list[dict[str, Any]]:
-        signature = inspect.signature(cls.__call__)
-        return [
-            {
-                "name": p.name,
-                "optional": p.default is not inspect.Parameter.empty,
-                "defaultValue": None if p.default is inspect.Parameter.empty else repr(p.default),
-            }
-            for p in list(signature.parameters.values())[1:]
-        ]
+        args = []
+        for p in list(inspect.signature(cls.__call__).parameters.values())[1:]:
+            if p.kind is inspect.Parameter.VAR_KEYWORD:
+                continue
+            annotation = str(p.annotation).split(" | ")[0]
+            arg_type, description = _ARGS.get(p.name, (_TYPES.get(annotation, annotation), ""))
+            optional = p.default is not inspect.Parameter.empty
+            default = None if not optional or p.default is None else json.dumps(p.default)
+            args.append(
+                {
+                    "name": p.name,
+                    "type": arg_type,
+                    "description": description,
+                    "optional": optional,
+                    "defaultValue": default,
+                }
+            )
+        return args
 
     @classmethod
     def describeReturn(cls) -> dict[str, str]:
-        return {"type": "DynamicFrame"}
+        return {"type": cls.returns, "description": f"The resulting {cls.returns}"}
 
     @classmethod
     def describeTransform(cls) -> str:
         return (cls.__doc__ or cls.__name__).strip()
 
     @classmethod
+    def describeErrors(cls) -> list[dict[str, str]]:
+        return []
+
+    @classmethod
     def describe(cls) -> dict[str, Any]:
         return {
-            "transform": {"name": cls.name(), "description": cls.describeTransform()},
-            "args": cls.describeArgs(),
-            "returns": cls.describeReturn(),
+            "transform": {
+                "name": cls.name(),
+                "args": cls.describeArgs(),
+                "returns": cls.describeReturn(),
+                "description": cls.describeTransform(),
+                "raises": cls.describeErrors(),
+                "location": "internal",
+            }
         }
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self.__dict__ == other.__dict__
 
-def _common(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: kwargs[k]
-        for k in ("transformation_ctx", "info", "stageThreshold", "totalThreshold")
-        if k in kwargs
-    }
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"<Transform: {self.name()}>"
 
 
 class ApplyMapping(GlueTransform):
@@ -124,6 +167,8 @@ class RenameField(GlueTransform):
 class SplitFields(GlueTransform):
     """Two frames: the given fields, and the rest."""
 
+    returns = "DynamicFrameCollection"
+
     def __call__(
         self,
         frame: DynamicFrame,
@@ -149,6 +194,8 @@ class SplitFields(GlueTransform):
 
 class SplitRows(GlueTransform):
     """Two frames: the rows matching the comparisons, and the rest."""
+
+    returns = "DynamicFrameCollection"
 
     def __call__(
         self,
@@ -296,6 +343,8 @@ class UnnestFrame(GlueTransform):
 class Relationalize(GlueTransform):
     """Flatten structs and pivot arrays into child tables joined by keys."""
 
+    returns = "DynamicFrameCollection"
+
     def __call__(
         self,
         frame: DynamicFrame,
@@ -373,26 +422,22 @@ class SelectFromCollection(GlueTransform):
     def __call__(self, dfc: DynamicFrameCollection, key: str, transformation_ctx: str = "") -> DynamicFrame:
         return dfc.select(key, transformation_ctx)
 
-    @classmethod
-    def describeReturn(cls) -> dict[str, str]:
-        return {"type": "DynamicFrame"}
-
 
 class MapToCollection(GlueTransform):
     """Apply a function to every frame of a collection."""
+
+    returns = "DynamicFrameCollection"
 
     def __call__(
         self, dfc: DynamicFrameCollection, callable: Any, transformation_ctx: str = ""
     ) -> DynamicFrameCollection:
         return dfc.map(callable, transformation_ctx)
 
-    @classmethod
-    def describeReturn(cls) -> dict[str, str]:
-        return {"type": "DynamicFrameCollection"}
-
 
 class FlatMap(GlueTransform):
     """Apply a transform to every frame of a collection, flattening collections it returns."""
+
+    returns = "DynamicFrameCollection"
 
     def __call__(
         self,
@@ -403,13 +448,9 @@ class FlatMap(GlueTransform):
         **base_kwargs: Any,
     ) -> DynamicFrameCollection:
         def apply(frame: DynamicFrame, ctx: str) -> Any:
-            return BaseTransform.apply(**{frame_name: frame, "transformation_ctx": ctx, **base_kwargs})
+            return BaseTransform.apply(**{**base_kwargs, frame_name: frame, "transformation_ctx": ctx})
 
         return dfc.flatmap(apply, transformation_ctx)
-
-    @classmethod
-    def describeReturn(cls) -> dict[str, str]:
-        return {"type": "DynamicFrameCollection"}
 
 
 ALL_TRANSFORMS = [
@@ -438,17 +479,20 @@ ALL_TRANSFORMS = [
 ]
 
 
-def get_transforms() -> set[type[GlueTransform]]:
-    return set(ALL_TRANSFORMS)
+def get_transforms() -> set[GlueTransform]:
+    return {transform() for transform in ALL_TRANSFORMS}
 
 
-def get_transform(name: str) -> type[GlueTransform] | None:
-    return next((t for t in ALL_TRANSFORMS if t.__name__.lower() == name.lower()), None)
+def get_transform(name: str) -> GlueTransform | None:
+    """The transform named ``name`` (any case), or None."""
+    return next((t() for t in ALL_TRANSFORMS if t.name().lower() == name.lower()), None)
 
 
-def describe_transform(name: str) -> dict[str, Any] | None:
+def describe_transform(name: str) -> str:
+    """The transform's description as JSON text (``{}`` for an unknown name)."""
     transform = get_transform(name)
-    return transform.describe() if transform else None
+    description = transform.describe() if transform else {}
+    return json.dumps(description, sort_keys=True, indent=4, separators=(",", ": "))
 
 
 __all__ = [t.__name__ for t in ALL_TRANSFORMS] + [
