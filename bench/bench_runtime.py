@@ -1,8 +1,10 @@
 """Runtime benchmarks (issue: Glue scripting runtime), each a ratio measured in one run:
 
 1. DynamicFrame pipeline vs DataFrames: read a 1M-row CSV -> ApplyMapping -> Filter -> partitioned parquet.
-   Baselines, same data, same session: (a) the same steps with DataFrames and the same per-record Python
-   filter (a Python UDF), (b) DataFrames with a native column filter. Target: <= 1.10x baseline (a).
+   The Filter is a plain Python lambda; gluelab compiles such simple predicates to a Spark condition.
+   Target: <= 1.10x the same steps written with DataFrames and a native column filter. Also measured: a
+   lambda that cannot be compiled (it runs per record in Python) vs DataFrames with the same Python filter
+   as a UDF.
 2. Bookmarks: a bookmarked run that finds 1% new files vs a full run over all files. Target: <= 0.15x.
 
     .venv/bin/python bench/bench_runtime.py [--rows 1000000] [--files 1000] [--repeat 3]
@@ -30,6 +32,10 @@ from rich.table import Table
 
 console = Console()
 RESULTS = Path(__file__).parent / "results" / "runtime.json"
+COMPILED = "DynamicFrame, Filter lambda (compiled to a Spark condition)"
+NATIVE = "DataFrame, native column filter"
+PYTHON = "DynamicFrame, Filter lambda run in Python (not compilable)"
+UDF = "DataFrame, same Python filter as a UDF"
 
 
 def make_csv(folder: Path, rows: int, files: int = 8) -> None:
@@ -68,13 +74,13 @@ def pipeline_benchmark(glue_ctx, spark, warehouse: Path, rows: int, repeat: int)
         ("day", "string", "day", "string"),
     ]
 
-    def dynamic_frame() -> None:
+    def dynamic_frame(keep) -> None:  # type: ignore[no-untyped-def]
         out = f"s3://bench/out-dyf-{uuid.uuid4().hex[:6]}/"
         frame = glue_ctx.create_dynamic_frame.from_options(
             "s3", {"paths": ["s3://bench/orders/"]}, "csv", {"withHeader": True}
         )
         mapped = ApplyMapping.apply(frame=frame, mappings=mappings)
-        kept = Filter.apply(frame=mapped, f=lambda r: r["amount"] is not None and r["amount"] > 50)
+        kept = Filter.apply(frame=mapped, f=keep)
         glue_ctx.write_dynamic_frame.from_options(
             frame=kept,
             connection_type="s3",
@@ -82,7 +88,7 @@ def pipeline_benchmark(glue_ctx, spark, warehouse: Path, rows: int, repeat: int)
             connection_options={"path": out, "partitionKeys": ["day"]},
         )
 
-    keep_udf = F.udf(lambda amount: amount is not None and amount > 50, T.BooleanType())
+    keep_udf = F.udf(lambda amount: amount is not None and float(amount) > 50, T.BooleanType())
 
     def dataframes(native: bool) -> None:
         out = str(warehouse / "bench" / f"out-df-{uuid.uuid4().hex[:6]}")
@@ -97,9 +103,10 @@ def pipeline_benchmark(glue_ctx, spark, warehouse: Path, rows: int, repeat: int)
         df.write.mode("append").partitionBy("day").parquet(out)
 
     variants = {
-        "DynamicFrame (Filter with a Python lambda)": dynamic_frame,
-        "DataFrame, same Python filter (UDF)": lambda: dataframes(False),
-        "DataFrame, native column filter": lambda: dataframes(True),
+        COMPILED: lambda: dynamic_frame(lambda r: r["amount"] is not None and r["amount"] > 50),
+        NATIVE: lambda: dataframes(True),
+        PYTHON: lambda: dynamic_frame(lambda r: float(r["amount"]) > 50),  # float(): not compiled
+        UDF: lambda: dataframes(False),
     }
     results: dict[str, list[float]] = {}
     for fn in variants.values():
@@ -181,34 +188,41 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
     report = []
-    for title, results, baseline, subject, target in (
+    bookmarked = next(k for k in bookmarks if k.startswith("bookmarked"))
+    for title, results, comparisons in (
         (
             "CSV -> ApplyMapping -> Filter -> partitioned parquet",
             pipeline,
-            "DataFrame, same Python filter (UDF)",
-            "DynamicFrame (Filter with a Python lambda)",
-            1.10,
+            [(COMPILED, NATIVE, 1.10), (PYTHON, UDF, None)],
         ),
         (
             "bookmarked run vs full run",
             bookmarks,
-            "full run over all files (bookmarks disabled)",
-            next(k for k in bookmarks if k.startswith("bookmarked")),
-            0.15,
+            [(bookmarked, "full run over all files (bookmarks disabled)", 0.15)],
         ),
     ):
-        table = Table("variant", "best s", "median s", "ratio (median)", title=title)
-        base = statistics.median(results[baseline])
+        table = Table("variant", "best s", "median s", title=title)
         for label, times in results.items():
-            ratio = statistics.median(times) / base
-            table.add_row(label, f"{min(times):.2f}", f"{statistics.median(times):.2f}", f"{ratio:.2f}x")
-        ratio = statistics.median(results[subject]) / base
-        verdict = "PASS" if ratio <= target else "MISSED"
-        table.caption = f"{subject} / {baseline} = {ratio:.2f}x (target <= {target:.2f}x): {verdict}"
+            table.add_row(label, f"{min(times):.2f}", f"{statistics.median(times):.2f}")
+        captions = []
+        for subject, baseline, target in comparisons:
+            ratio = statistics.median(results[subject]) / statistics.median(results[baseline])
+            verdict = "(no target)" if target is None else ("PASS" if ratio <= target else "MISSED")
+            goal = "" if target is None else f" (target <= {target:.2f}x)"
+            captions.append(f"{subject} / {baseline} = {ratio:.2f}x{goal}: {verdict}")
+            report.append(
+                {
+                    "benchmark": title,
+                    "subject": subject,
+                    "baseline": baseline,
+                    "ratio": ratio,
+                    "target": target,
+                    "verdict": verdict,
+                }
+            )
+        table.caption = "\n".join(captions)
         console.print(table)
-        report.append(
-            {"benchmark": title, "ratio": ratio, "target": target, "verdict": verdict, "seconds": results}
-        )
+        report.append({"benchmark": title, "seconds": results})
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"rows": args.rows, "files": args.files, "results": report}, indent=2))
     console.print(f"results: {RESULTS}")

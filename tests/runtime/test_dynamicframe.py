@@ -560,6 +560,29 @@ def test_map_keeps_dates_decimals_and_timestamps(ctx, spark):
     ]
 
 
+def test_records_hold_naive_timestamps_as_spark_rows_do(ctx, spark):
+    df = spark.createDataFrame(
+        [
+            (1, dt.datetime(2024, 5, 1, 12, 0), [dt.datetime(2024, 5, 2, 8, 0)]),
+            (2, dt.datetime(2023, 1, 1), []),
+        ],
+        "id long, at timestamp, times array<timestamp>",
+    )
+    frame = DynamicFrame.fromDF(df, ctx, "times")
+    assert [r["id"] for r in rows(frame.filter(lambda r: r["at"] > dt.datetime(2024, 1, 1)))] == [1]
+    assert [r["id"] for r in rows(frame.filter(lambda r: str(r["at"]).startswith("2024-05-01 12:00")))] == [1]
+
+    def stamp(record):
+        assert record["at"].tzinfo is None and all(t.tzinfo is None for t in record["times"])
+        record["label"] = record["at"].isoformat()
+        return record
+
+    assert sorted(r["label"] for r in rows(frame.map(stamp))) == [
+        "2023-01-01T00:00:00",
+        "2024-05-01T12:00:00",
+    ]
+
+
 # -- join, union, merge ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def people_and_orders(ctx):

@@ -31,7 +31,8 @@ from .frame_errors import (
     lineage_union,
 )
 from .inference import _LazyTyped, frame_from_variants, typed_csv
-from .records import row_to_record, to_json
+from .predicate import compile_filter
+from .records import BatchRecords, RecordView, row_to_record, to_json
 
 log = logging.getLogger("gluelab.runtime")
 
@@ -315,6 +316,13 @@ class DynamicFrame:
         totalThreshold: int = 0,
     ) -> DynamicFrame:
         schema = self.schema()
+        condition = compile_filter(f, schema)
+        if condition is not None:  # a simple predicate: the same records, kept by the JVM
+            log.debug("Filter %s runs as the Spark condition %s", getattr(f, "__name__", f), condition)
+            return self._derive(
+                self._df.filter(condition),
+                _stage("Filter", transformation_ctx, info, stageThreshold, totalThreshold),
+            )
         spark_schema = self._df.schema
         out_schema = T.StructType([*spark_schema.fields, T.StructField(_ERROR, T.StringType())])
 
@@ -322,19 +330,25 @@ class DynamicFrame:
             import pyarrow as pa
 
             for batch in batches:
-                keep, errors = [], []
-                for row in batch.to_pylist():
+                records = BatchRecords(batch, schema)
+                keep: list[bool] = []
+                errors: list[str | None] | None = None
+                view = RecordView(records, 0)  # one view, moved along the batch: a filter keeps no records
+                for i in range(len(records)):
+                    view.move_to(i)
                     try:
-                        ok = bool(f(row_to_record(row, schema)))
-                        error = None
+                        ok = bool(f(view))
                     except (KeyError, ValueError, TypeError):
-                        ok, error = False, None  # as on Glue: such a record is simply filtered out
-                    except Exception as exc:
-                        ok, error = True, f"{type(exc).__name__}: {exc}"
+                        ok = False  # as on Glue: such a record is simply filtered out
+                    except Exception as exc:  # any other failure makes the record an error record
+                        ok = True
+                        errors = errors if errors is not None else [None] * len(records)
+                        errors[i] = f"{type(exc).__name__}: {exc}"
                     keep.append(ok)
-                    errors.append(error)
-                columns = [*batch.columns, pa.array(errors, pa.string())]
-                out = pa.RecordBatch.from_arrays(columns, names=[*batch.schema.names, _ERROR])
+                flags = (
+                    pa.nulls(len(records), pa.string()) if errors is None else pa.array(errors, pa.string())
+                )
+                out = pa.RecordBatch.from_arrays([*batch.columns, flags], names=[*batch.schema.names, _ERROR])
                 yield out.filter(pa.array(keep, pa.bool_()))
 
         mapped = self._df.mapInArrow(run, out_schema)

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import decimal
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from . import gluetypes as gt
@@ -21,10 +22,9 @@ class DynamicRecord(dict):
             self[key] = _wrap(value)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # copy, pickle and friends probe these
+        return self[name]  # as Glue's DynamicRecord: a missing field is a KeyError
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = _wrap(value)
@@ -36,6 +36,90 @@ def _wrap(value: Any) -> Any:
     if isinstance(value, list):
         return [_wrap(v) for v in value]
     return value
+
+
+class BatchRecords:
+    """The rows of one Arrow batch as records, converting a column to Python values only when a record's
+    field in it is first read (a Filter function usually reads one or two fields of many)."""
+
+    def __init__(self, batch: Any, schema: gt.StructType):
+        self._batch = batch
+        self.names = list(batch.schema.names)
+        self._types = {f.name: f.dataType for f in schema.fields}
+        self._columns: dict[str, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return self._batch.num_rows
+
+    def value(self, name: str, row: int) -> Any:
+        column = self._columns.get(name)
+        if column is None:
+            if name not in self._types:
+                raise KeyError(name)
+            data_type = self._types[name]
+            column = self._batch.column(name).to_pylist()
+            if not isinstance(data_type, gt.AtomicType) or isinstance(data_type, gt.TimestampType):
+                column = [_wrap(_value(v, data_type)) for v in column]
+            self._columns[name] = column
+        return column[row]
+
+
+class RecordView(Mapping):
+    """One row of a BatchRecords, read like a DynamicRecord: ``rec["f"]``, ``rec.f``, ``rec.get("f")``;
+    a null field is absent (KeyError), as in Glue. Assignments stay on the view."""
+
+    __slots__ = ("_batch", "_columns", "_row", "_changes")
+
+    def __init__(self, batch: BatchRecords, row: int):
+        self._batch = batch
+        self._columns = batch._columns  # converted columns, shared by the batch's records
+        self._row = row
+        self._changes: dict[str, Any] | None = None
+
+    def move_to(self, row: int) -> None:
+        self._row = row
+        self._changes = None
+
+    def __getitem__(self, key: str) -> Any:
+        if self._changes is not None and key in self._changes:
+            return self._changes[key]
+        try:
+            value = self._columns[key][self._row]  # the common case, kept to one lookup
+        except KeyError:
+            value = self._batch.value(key, self._row)  # first read of this column (or no such field)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._changes is None:
+            self._changes = {}
+        self._changes[key] = value
+
+    def __iter__(self) -> Any:
+        names = list(self._batch.names) + [k for k in (self._changes or {}) if k not in self._batch.names]
+        return (name for name in names if name in self)
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # copy, pickle and friends probe these
+        return self[name]  # as Glue's DynamicRecord: a missing field is a KeyError
+
+    def copy(self) -> DynamicRecord:
+        return DynamicRecord({k: self[k] for k in self})
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def row_to_record(row: dict[str, Any], schema: gt.StructType) -> DynamicRecord:
@@ -69,6 +153,13 @@ def _value(value: Any, data_type: gt.DataType) -> Any:
     if isinstance(data_type, gt.MapType):
         items = value.items() if isinstance(value, dict) else value  # arrow gives maps as pairs
         return {k: _value(v, data_type.valueType) for k, v in items}
+    if (
+        isinstance(value, dt.datetime)
+        and value.tzinfo is not None
+        and isinstance(data_type, gt.TimestampType)
+    ):
+        # Arrow hands timestamps over in the session's time zone; a record holds them naive, as Spark rows do
+        return value.replace(tzinfo=None)
     return value
 
 
