@@ -36,6 +36,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_catalog.py
+	$(BIN)/python bench/bench_runtime.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ import pytest
 
 from gluelab.errors import InvalidInputException
 from gluelab.runtime.dynamicframe import DynamicFrame, DynamicFrameCollection
+from gluelab.runtime.inference import CORRUPT, csv_reader_options, plain_header
 
 
 def put(warehouse: Path, key: str, content: str | bytes) -> Path:
@@ -67,6 +68,40 @@ def test_csv_separators_with_header(glue_ctx, warehouse, separator, connection_t
     )
     assert rows(frame, "id") == [{"id": 1, "name": "ann"}, {"id": 2, "name": "bob"}]
     assert frame.schema().getField("id").dataType.typeName() == "int"
+
+
+HEADERS = [
+    "a,b,c",
+    "order id,Region,amount_usd",
+    "a,,c",
+    "a,A,b",
+    "x,x,y",
+    " a ,b",
+    '"a,b",c',
+    '"q",r',
+    "\ufeffa,b",
+    "a\\b,c",
+    "é,ü",
+    "a;b",
+]
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_plain_headers_are_named_as_spark_names_them(spark, tmp_path, separator):
+    """Column names come from the header line without a Spark job where the line is plain; wherever
+    that fast path answers, its names are Spark's own."""
+    opts, _, _ = csv_reader_options({"separator": separator})
+    answered = 0
+    for i, line in enumerate(HEADERS):
+        path = tmp_path / f"h{i}.csv"
+        path.write_text(line + "\n" + separator.join(["1"] * 3) + "\n", encoding="utf-8")
+        names = plain_header(line, opts)
+        if names is None:
+            continue
+        answered += 1
+        probe = spark.read.options(**{k: v for k, v in opts.items() if k != "mode"}).option("header", "true")
+        assert names == [f.name for f in probe.csv(str(path)).schema.fields if f.name != CORRUPT], line
+    assert answered >= 3
 
 
 def test_csv_without_header_names_columns_col0_col1(glue_ctx, warehouse):

@@ -72,16 +72,36 @@ def _first_line(spark_file: str) -> str:
     path = local_path(spark_file)
     opener: Any = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
             return next((line.rstrip("\r\n") for line in handle if line.strip()), "")
     except OSError:
         return ""
 
 
-def _read_csv_files(spark: Any, files: list[str], opts: dict[str, str], header: str, named: bool) -> Any:
+def plain_header(line: str, opts: dict[str, str]) -> list[str] | None:
+    """The column names of a header line that Spark certainly reads as a plain split (no quotes, escapes,
+    BOM, blanks, padding or duplicates), or None: then Spark is asked, which costs a job."""
+    sep = opts["sep"]
+    if len(sep) != 1 or not line or opts.get("multiLine") == "true":
+        return None
+    if any(ch in line for ch in (opts["quote"], opts["escape"], "\\", "\ufeff", "\ufffd", "\r", "\x00")):
+        return None
+    names = line.split(sep)
+    if any(not n or n != n.strip() for n in names):
+        return None
+    if len({n.lower() for n in names}) != len(names):
+        return None
+    return names
+
+
+def _read_csv_files(
+    spark: Any, files: list[str], opts: dict[str, str], header: str, named: bool, first_line: str
+) -> Any:
     """Strings of files sharing one header (None if they are all empty), with ``_source``."""
-    probe = spark.read.options(**{k: v for k, v in opts.items() if k != "mode"}).option("header", header)
-    names = [f.name for f in probe.csv(files).schema.fields if f.name != CORRUPT]
+    names = plain_header(first_line, opts) if named else None
+    if names is None:
+        probe = spark.read.options(**{k: v for k, v in opts.items() if k != "mode"}).option("header", header)
+        names = [f.name for f in probe.csv(files).schema.fields if f.name != CORRUPT]
     if not names:
         return None
     if not named:
@@ -109,7 +129,7 @@ def read_csv(
     groups: dict[str, list[str]] = {}
     for file in files:
         groups.setdefault(_first_line(file) if with_header else "", []).append(file)
-    parts = [_read_csv_files(spark, group, opts, header, with_header) for group in groups.values()]
+    parts = [_read_csv_files(spark, group, opts, header, with_header, line) for line, group in groups.items()]
     parts = [p for p in parts if p is not None]
     if not parts:  # only empty files
         return ReadResult(df=spark.createDataFrame([], T.StructType([])), errors=None)
@@ -145,35 +165,40 @@ def coalesced(df: Any, partitions: int) -> Any:
     return df.coalesce(partitions)
 
 
+_INT, _LONG, _DOUBLE, _TEXT = 1, 2, 4, 8
+
+
 def csv_kinds(raw: DataFrame) -> dict[str, gt.DataType]:
-    """One pass: the Glue type of each string column from the kinds of its values."""
-    aggs = []
-    for name in raw.columns:
+    """One pass: the Glue type of each string column from the kinds of its values. Each value gets one
+    kind bit (a projection Spark compiles), OR-ed per column; many conditional aggregates instead would
+    outgrow Java's method size limit and run interpreted, ~20 times slower."""
+    if not raw.columns:
+        return {}
+    codes = []
+    for i, name in enumerate(raw.columns):
         c = F.col(f"`{name}`")
         present = c.isNotNull() & (F.trim(c) != "")
-        is_int = present & c.rlike(_INTEGRAL) & c.try_cast("int").isNotNull()
-        is_long = present & c.rlike(_INTEGRAL) & c.try_cast("bigint").isNotNull()
-        is_number = present & c.rlike(_DECIMAL) & c.try_cast("double").isNotNull()
-        aggs += [
-            F.max(F.when(is_int, 1).otherwise(0)).alias(f"{name}\u0001int"),
-            F.max(F.when(is_long & ~is_int, 1).otherwise(0)).alias(f"{name}\u0001long"),
-            F.max(F.when(is_number & ~is_long, 1).otherwise(0)).alias(f"{name}\u0001double"),
-            F.max(F.when(present & ~is_number, 1).otherwise(0)).alias(f"{name}\u0001string"),
-        ]
-    if not aggs:
-        return {}
-    row = raw.agg(*aggs).first()
+        integral = c.rlike(_INTEGRAL)
+        code = (
+            F.when(~present, 0)
+            .when(integral & c.try_cast("int").isNotNull(), _INT)
+            .when(integral & c.try_cast("bigint").isNotNull(), _LONG)
+            .when(c.rlike(_DECIMAL) & c.try_cast("double").isNotNull(), _DOUBLE)
+            .otherwise(_TEXT)
+        )
+        codes.append(code.alias(f"k{i}"))
+    row = raw.select(*codes).agg(*[F.bit_or(f"k{i}").alias(f"k{i}") for i in range(len(raw.columns))]).first()
     kinds: dict[str, gt.DataType] = {}
-    for name in raw.columns:
+    for i, name in enumerate(raw.columns):
+        bits = row[f"k{i}"] or 0
         number: gt.DataType | None = None
-        if row[f"{name}\u0001double"]:
+        if bits & _DOUBLE:
             number = gt.DoubleType()
-        elif row[f"{name}\u0001long"]:
+        elif bits & _LONG:
             number = gt.LongType()
-        elif row[f"{name}\u0001int"]:
+        elif bits & _INT:
             number = gt.IntegerType()
-        text = bool(row[f"{name}\u0001string"])
-        if number is not None and text:
+        if number is not None and bits & _TEXT:
             kinds[name] = gt.ChoiceType([number, gt.StringType()])
         else:
             kinds[name] = number or gt.StringType()

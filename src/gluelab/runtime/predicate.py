@@ -41,9 +41,19 @@ class NotCompilable(Exception):
     pass
 
 
-def _raises() -> Column:
+@dataclass(frozen=True)
+class Cond:
+    """A compiled condition: TRUE, FALSE, or NULL where Python would raise (the record is dropped)."""
+
+    column: Column
+    nulls: frozenset[tuple[str, ...]] = frozenset()  # NULL wherever one of these strict fields is null
+    null_or_true: bool = False  # never FALSE: NULL exactly where a field of ``nulls`` is null, else TRUE
+    exact: bool = False  # NULL exactly where a field of ``nulls`` is null
+
+
+def _raises() -> Cond:
     """NULL: where Python would raise (KeyError, TypeError), so the record is dropped."""
-    return F.lit(None).cast("boolean")
+    return Cond(F.lit(None).cast("boolean"))
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,12 @@ class Value:
     floating: bool = False
     constant: Any = ...
     decimal: bool = False
+    path: tuple[str, ...] = ()
+
+    @property
+    def nulls(self) -> frozenset[tuple[str, ...]]:
+        """A strict field read makes the comparison NULL (Python raised) wherever the field is null."""
+        return frozenset([self.path]) if self.strict and self.path else frozenset()
 
 
 def _kind_of(data_type: gt.DataType) -> str:
@@ -262,6 +278,7 @@ class _Compiler:
                 strict,
                 floating=isinstance(current, _FLOATING),
                 decimal=isinstance(current, gt.DecimalType),
+                path=tuple(path),
             )
         value = self._constant(node)
         if isinstance(value, tuple):
@@ -271,18 +288,16 @@ class _Compiler:
         )
 
     # -- conditions (TRUE / FALSE / NULL = raise) ---------------------------------------------------------
-    def condition(self, node: ast.expr) -> Column:
+    def condition(self, node: ast.expr) -> Cond:
         if isinstance(node, ast.BoolOp):
             result = self.condition(node.values[0])
             for operand in node.values[1:]:
                 right = self.condition(operand)
-                if isinstance(node.op, ast.And):
-                    result = F.when(result.isNull(), F.lit(None)).when(~result, F.lit(False)).otherwise(right)
-                else:
-                    result = F.when(result.isNull(), F.lit(None)).when(result, F.lit(True)).otherwise(right)
+                result = _and(result, right) if isinstance(node.op, ast.And) else _or(result, right)
             return result
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return ~self.condition(node.operand)
+            inner = self.condition(node.operand)
+            return Cond(~inner.column, inner.nulls, exact=inner.exact)
         if isinstance(node, ast.Compare):
             return self._compare_chain(node)
         if (
@@ -298,33 +313,32 @@ class _Compiler:
                 return _raises()
             if subject.kind != "string" or not isinstance(prefix, str) or not subject.strict:
                 raise NotCompilable("startswith/endswith on a string field with a string")
-            return (
+            column = (
                 subject.column.startswith(prefix)
                 if node.func.attr == "startswith"
                 else subject.column.endswith(prefix)
             )
+            return Cond(column, subject.nulls, exact=True)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-            return F.lit(node.value)
+            return Cond(F.lit(node.value))
         value = self.value(node)
-        if value.kind == "missing" or (value.kind == "boolean" and value.strict):
-            return value.column
+        if value.kind == "missing":
+            return _raises()
+        if value.kind == "boolean" and value.strict:
+            return Cond(value.column, value.nulls, exact=True)
         raise NotCompilable("only boolean expressions are compiled")
 
-    def _compare_chain(self, node: ast.Compare) -> Column:
+    def _compare_chain(self, node: ast.Compare) -> Cond:
         left = node.left
-        result: Column | None = None
+        result: Cond | None = None
         for op, right in zip(node.ops, node.comparators, strict=True):
             term = self._compare(left, op, right)
-            result = (
-                term
-                if result is None
-                else F.when(result.isNull(), F.lit(None)).when(~result, F.lit(False)).otherwise(term)
-            )
+            result = term if result is None else _and(result, term)
             left = right
         assert result is not None
         return result
 
-    def _compare(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Column:
+    def _compare(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Cond:
         if isinstance(op, ast.In | ast.NotIn):
             return self._membership(left_node, op, right_node)
         left, right = self.value(left_node), self.value(right_node)
@@ -345,19 +359,23 @@ class _Compiler:
             raise NotCompilable("ordering booleans is not compiled")
         if left.kind == "number":
             _check_exact_numbers(left, right)
+        if right.constant is ... and left.constant is not ...:  # the field on the left: c < x is x > c
+            left, right, symbol = right, left, _MIRROR[symbol]
         a, b = left.column, right.column
+        if left.floating and symbol in (">", ">="):
+            # Python: NaN > c is False; Spark orders NaN above everything. Negated, NaN stays the largest,
+            # so -x < -c is x > c for every number and False for NaN (<, <=, ==, != already agree).
+            a, b, symbol = -a, -b, _MIRROR[symbol]
         result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[symbol]
+        exact = True
         for side in (left, right):
             # get() gave None: == and != answer (False/True); ordering raises TypeError (stays NULL).
             if not side.strict and side.constant is ... and symbol in ("==", "!="):
                 result = F.when(side.column.isNull(), F.lit(symbol == "!=")).otherwise(result)
-        for side in (left, right):
-            if side.floating and side.constant is ...:
-                # Python: NaN compares False (and != True); Spark orders NaN above everything.
-                result = F.when(F.isnan(side.column), F.lit(symbol == "!=")).otherwise(result)
-        return result
+                exact = False
+        return Cond(result, left.nulls | right.nulls, exact=exact and all(s.strict for s in fields))
 
-    def _none_test(self, left: Value, op: ast.cmpop, right: Value) -> Column:
+    def _none_test(self, left: Value, op: ast.cmpop, right: Value) -> Cond:
         if right.kind != "none" or left.constant is not ...:
             raise NotCompilable("a None test needs a field on the left and None on the right")
         negate = isinstance(op, ast.IsNot | ast.NotEq)
@@ -365,10 +383,11 @@ class _Compiler:
             raise NotCompilable("ordering against None raises in Python")
         if left.strict:
             # rec["f"] is None: a null field raises KeyError first; a present one is never None.
-            return F.when(left.column.isNull(), F.lit(None)).otherwise(F.lit(negate))
-        return left.column.isNotNull() if negate else left.column.isNull()
+            column = F.when(left.column.isNull(), F.lit(None)).otherwise(F.lit(negate))
+            return Cond(column, left.nulls, null_or_true=negate, exact=True)
+        return Cond(left.column.isNotNull() if negate else left.column.isNull())
 
-    def _membership(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Column:
+    def _membership(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Cond:
         negate = isinstance(op, ast.NotIn)
         try:
             items = self._constant(right_node)
@@ -388,7 +407,7 @@ class _Compiler:
             present = value.column.isin(*[i for i in items if i is not None])
             if not value.strict:
                 present = F.when(value.column.isNull(), F.lit(None in items)).otherwise(present)
-            return ~present if negate else present
+            return Cond(~present if negate else present, value.nulls, exact=value.strict)
         # "x" in rec["f"]: substring test on a string field.
         needle = self._constant(left_node)
         haystack = self.value(right_node)
@@ -397,7 +416,33 @@ class _Compiler:
         if not isinstance(needle, str) or haystack.kind != "string" or not haystack.strict:
             raise NotCompilable("substring tests need a string constant and a string field")
         found = haystack.column.contains(needle)
-        return ~found if negate else found
+        return Cond(~found if negate else found, haystack.nulls, exact=True)
+
+
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _and(left: Cond, right: Cond) -> Cond:
+    """Python's ``left and right``: NULL (raised) if left raised, FALSE if left is false, else right."""
+    if left.null_or_true and left.nulls <= right.nulls:
+        # left is NULL only where a field it reads is null, and right is NULL there too: right says it all
+        # (typically ``r["x"] is not None and r["x"] > 1``).
+        return right
+    if left.exact and left.nulls and left.nulls <= right.nulls:
+        # where left is NULL, right is NULL too: SQL's AND gives NULL, FALSE or right, as Python does
+        return Cond(left.column & right.column, left.nulls)
+    column = (
+        F.when(left.column.isNull(), F.lit(None)).when(~left.column, F.lit(False)).otherwise(right.column)
+    )
+    return Cond(column, left.nulls)
+
+
+def _or(left: Cond, right: Cond) -> Cond:
+    """Python's ``left or right``: NULL (raised) if left raised, TRUE if left is true, else right."""
+    if left.exact and left.nulls and left.nulls <= right.nulls:
+        return Cond(left.column | right.column, left.nulls)
+    column = F.when(left.column.isNull(), F.lit(None)).when(left.column, F.lit(True)).otherwise(right.column)
+    return Cond(column, left.nulls)
 
 
 def _check_exact_numbers(left: Value, right: Value) -> None:
@@ -419,7 +464,7 @@ def compile_filter(f: Any, schema: gt.StructType) -> Column | None:
     when ``f`` is not a simple predicate (then it runs in Python)."""
     try:
         body, param = _function_ast(f)
-        condition = _Compiler(f, param, schema).condition(body)
+        condition = _Compiler(f, param, schema).condition(body).column
     except (NotCompilable, RecursionError, ValueError):
         return None
     return F.coalesce(condition, F.lit(False))
