@@ -37,6 +37,7 @@ format: setup
 bench: setup
 	$(BIN)/python bench/bench_catalog.py
 	$(BIN)/python bench/bench_runtime.py
+	$(BIN)/python bench/bench_crawler.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache

@@ -66,6 +66,20 @@ class Settings:
     def endpoint_url(self, host: str | None = None, port: int | None = None) -> str:
         return f"http://{host or self.host}:{port if port is not None else self.port}"
 
+    def child_env(self) -> dict[str, str]:
+        """Environment variables that make ``Settings.load()`` in a child process give these settings."""
+        env = {
+            "GLUELAB_HOME": str(self.home),
+            "GLUELAB_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "GLUELAB_DATABASE_URL": self.database_url,
+            "GLUELAB_REGION": self.region,
+            "GLUELAB_ACCOUNT_ID": self.account_id,
+            "GLUELAB_SPARK_MASTER": self.spark_master,
+        }
+        if self.token_override:
+            env["GLUELAB_TOKEN"] = self.token_override
+        return env
+
     def ensure_dirs(self) -> None:
         for path in (self.home, self.warehouse_dir, self.logs_dir, self.run_dir):
             path.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,22 @@ class OperationTimeoutException(GlueError):
     pass
 
 
+class CrawlerRunningException(GlueError):
+    pass
+
+
+class CrawlerNotRunningException(GlueError):
+    pass
+
+
+class CrawlerStoppingException(GlueError):
+    pass
+
+
+class VersionMismatchException(GlueError):
+    pass
+
+
 class AccessDeniedException(GlueError):
     pass
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from .catalog import CatalogService
 from .config import Settings
+from .crawler import CrawlerService
 from .operations import operations_of
 from .runtime.bookmarks import BookmarkService
 from .store import Store
@@ -20,12 +21,13 @@ class Services:
         self.store.ensure_schema()
         self.catalog = CatalogService(self.store, settings)
         self.bookmarks = BookmarkService(self.store, settings)
+        self.crawlers = CrawlerService(self.store, settings)
 
     @cached_property
     def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         """Glue operation name -> the bound service method implementing it."""
         table: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        for service in (self.catalog, self.bookmarks):
+        for service in (self.catalog, self.bookmarks, self.crawlers):
             for name, method in operations_of(service):
                 if name in table:
                     raise RuntimeError(f"{name} is implemented twice")
@@ -34,6 +36,16 @@ class Services:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+_shared: dict[Settings, Services] = {}
+
+
+def shared_services(settings: Settings) -> Services:
+    """One Services per settings for this process (the Spark side: GlueContexts and the catalog bridge)."""
+    if settings not in _shared:
+        _shared[settings] = open_services(settings)
+    return _shared[settings]
 
 
 def open_services(settings: Settings | None = None) -> Services:

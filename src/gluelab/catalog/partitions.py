@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import AlreadyExistsException, EntityNotFoundException, GlueError, InvalidInputException
@@ -28,6 +28,7 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             self._insert(session, table, request["PartitionInput"])
         return {}
 
@@ -37,6 +38,7 @@ class PartitionOperations(CatalogBase):
         errors = []
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             for partition_input in request["PartitionInputList"]:
                 try:
                     with session.begin_nested():
@@ -109,6 +111,7 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             self._update(session, table, request["PartitionValueList"], request["PartitionInput"])
         return {}
 
@@ -118,6 +121,7 @@ class PartitionOperations(CatalogBase):
         errors = []
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             for entry in request["Entries"]:
                 try:
                     with session.begin_nested():
@@ -131,6 +135,7 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             row = self._partition(session, table, request["PartitionValues"])
             session.execute(delete(PartitionRow).where(PartitionRow.id == row.id))
         return {}
@@ -141,6 +146,7 @@ class PartitionOperations(CatalogBase):
         errors = []
         with self.store.write() as session:
             table = self._table(session, request["DatabaseName"], request["TableName"])
+            _touch(session, table)
             for item in request["PartitionsToDelete"]:
                 try:
                     row = self._partition(session, table, item["Values"])
@@ -264,4 +270,14 @@ def _apply_input(row: PartitionRow, partition_input: dict[str, Any]) -> None:
 def _partition_error(values: list[str] | None, exc: GlueError) -> dict[str, Any]:
     return compact(
         {"PartitionValues": values, "ErrorDetail": {"ErrorCode": exc.code, "ErrorMessage": exc.message}}
+    )
+
+
+def _touch(session: Session, table: TableRow) -> None:
+    """Count a change to the table's partitions (in SQL, so concurrent writers never lose one): Spark
+    sessions compare it to know when to refresh the partitions they registered."""
+    session.execute(
+        update(TableRow)
+        .where(TableRow.id == table.id)
+        .values(partition_version=TableRow.partition_version + 1)
     )

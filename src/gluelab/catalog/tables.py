@@ -75,6 +75,16 @@ class TableOperations(CatalogBase):
             row = self._table(session, request["DatabaseName"], request["Name"])
             return {"Table": self._table_shape(row, row.database.name)}
 
+    def table_fingerprint(self, database: str, name: str) -> tuple[Any, ...] | None:
+        """What changes whenever a table or its partitions change (None: no such table): one cheap query
+        that tells a Spark session whether what it registered is still current."""
+        with self.store.read() as session:
+            db = self._find_database(session, database)
+            row = None if db is None else self._find_table(session, db.id, name)
+            if row is None:
+                return None
+            return (row.id, row.version_id, row.update_time.isoformat(), row.partition_version)
+
     @glue_operation("GetTables")
     def get_tables(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)

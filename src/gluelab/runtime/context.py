@@ -129,6 +129,9 @@ class GlueContext(SQLContext):
         self.create_data_frame = DataFrameReader(self)
         self.write_dynamic_frame = DynamicFrameWriter(self)
         self.write_data_frame = DataFrameWriter(self)
+        from ..catalog.spark_bridge import install
+
+        install(spark, lambda: self.services)  # spark.sql sees the Data Catalog
 
     # -- services (catalog, connections, bookmarks) are gluelab's, opened on first use -------------------
     @property

@@ -14,22 +14,17 @@ from pyspark.sql import DataFrame
 
 from ..errors import InvalidInputException
 from .dynamicframe import DynamicFrame, _stage
-from .jdbc import JdbcDriverMissing, require_driver
+from .jdbc import (
+    _URL,
+    JdbcDriverMissing,
+    conf_from_properties,
+    require_driver,
+    table_jdbc_options,
+    vendor_of,
+    with_database,
+)
 
 log = logging.getLogger("gluelab.runtime")
-
-_URL = re.compile(
-    r"^jdbc:(?P<sub>[a-z0-9]+)(?::[a-z]+)?://(?P<host>[^/:;?]+)(?::(?P<port>\d+))?(?P<rest>.*)$", re.I
-)
-_DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306", "mariadb": "3306"}
-
-
-def vendor_of(url: str) -> str:
-    match = _URL.match(url or "")
-    if not match:
-        raise InvalidInputException(f"{url!r} is not a JDBC URL (jdbc:postgresql://host:5432/db)")
-    sub = match.group("sub").lower()
-    return "mysql" if sub in ("mysql", "mariadb") else sub
 
 
 def _driver(vendor: str) -> Any:
@@ -44,26 +39,6 @@ def connection_conf(glue_ctx: Any, connection_name: str) -> dict[str, str]:
     return conf_from_properties(
         connection_name, glue_ctx.services.catalog.connection_properties(connection_name)
     )
-
-
-def conf_from_properties(connection_name: str, props: dict[str, str]) -> dict[str, str]:
-    url = props.get("JDBC_CONNECTION_URL")
-    if not url:
-        engine = (props.get("JDBC_ENGINE") or "").lower()
-        engine = {"postgres": "postgresql", "mariadb": "mysql"}.get(engine, engine)
-        if not (engine and props.get("HOST")):
-            raise InvalidInputException(
-                f"connection {connection_name} has no JDBC_CONNECTION_URL nor HOST and JDBC_ENGINE"
-            )
-        url = f"jdbc:{engine}://{props['HOST']}:{props.get('PORT') or _DEFAULT_PORTS.get(engine, '')}"
-        if props.get("DATABASE"):
-            url += f"/{props['DATABASE']}"
-    if props.get("SECRET_ID") and not props.get("PASSWORD"):
-        raise InvalidInputException(
-            f"connection {connection_name} uses SECRET_ID; there is no Secrets Manager "
-            "offline: give it USERNAME and PASSWORD"
-        )
-    return {"url": url, "user": props.get("USERNAME", ""), "password": props.get("PASSWORD", "")}
 
 
 def jdbc_conf(glue_ctx: Any, connection_name: str) -> dict[str, str]:
@@ -135,15 +110,6 @@ def _after(vendor: str, keys: list[str], values: list[Any], descending: bool) ->
             "(" + " AND ".join([*equal, f"{_quote_ident(vendor, key)} {op} {_literal(values[i])}"]) + ")"
         )
     return "(" + " OR ".join(terms) + ")"
-
-
-def with_database(url: str, database: str) -> str:
-    """``url`` naming ``database`` instead of its own (its parameters kept)."""
-    match = _URL.match(url)
-    assert match is not None
-    rest = match.group("rest")
-    params = rest[rest.index("?") :] if "?" in rest else ""
-    return url[: match.start("rest")] + "/" + database + params
 
 
 def spark_url(url: str) -> str:
@@ -364,21 +330,7 @@ def write_jdbc_conf(
 
 
 def _table_options(glue_ctx: Any, table: dict[str, Any]) -> dict[str, Any]:
-    params = table.get("Parameters") or {}
-    name = params.get("connectionName")
-    if not name:
-        raise InvalidInputException(
-            f"table {table['Name']} is a JDBC table without Parameters.connectionName"
-        )
-    conf = connection_conf(glue_ctx, name)
-    location = (table.get("StorageDescriptor") or {}).get("Location") or table["Name"]
-    parts = location.split(".")
-    # Crawled JDBC tables are located at database.schema.table (PostgreSQL) or database.table (MySQL):
-    # the database is the location's, whatever the connection's URL names.
-    if len(parts) >= (3 if vendor_of(conf["url"]) == "postgresql" else 2):
-        conf["url"] = with_database(conf["url"], parts[0])
-        parts = parts[1:]
-    return {**conf, "dbtable": ".".join(parts), "connectionName": name}
+    return table_jdbc_options(glue_ctx.services.catalog, table)
 
 
 def read_jdbc_table(

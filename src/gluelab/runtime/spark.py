@@ -162,7 +162,12 @@ def build_session(settings: Settings, spec: SparkSpec | None = None) -> Any:
         builder = SparkSession.builder
         for key, value in conf.items():
             builder = builder.config(key, value)
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
+    from ..catalog.spark_bridge import install
+    from ..services import shared_services
+
+    install(session, lambda: shared_services(settings))  # spark.sql sees the Data Catalog
+    return session
 
 
 def install_context_hooks(settings: Settings | None = None) -> None:

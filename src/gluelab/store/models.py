@@ -44,6 +44,8 @@ class TableRow(Base):
     database_id: Mapped[int] = mapped_column(ForeignKey("databases.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(NAME)
     version_id: Mapped[int] = mapped_column(default=0)
+    # Counts changes to the table's partitions (Spark sessions refresh what they registered when it moves).
+    partition_version: Mapped[int] = mapped_column(default=0, server_default="0")
     table_type: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(NAME)
@@ -167,3 +169,70 @@ class JobBookmarkRunRow(Base):
     previous_run_id: Mapped[str | None] = mapped_column(NAME)
     state: Mapped[dict[str, Any]]
     committed_at: Mapped[dt.datetime]
+
+
+class CrawlerRow(Base):
+    """A crawler's definition (CreateCrawler's fields) and its state."""
+
+    __tablename__ = "crawlers"
+    __table_args__ = (UniqueConstraint("name", name="uq_crawlers_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    role: Mapped[str] = mapped_column(Text)
+    database_name: Mapped[str | None] = mapped_column(NAME)
+    description: Mapped[str | None] = mapped_column(Text)
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schedule: Mapped[str | None] = mapped_column(Text)
+    classifiers: Mapped[list[Any]] = mapped_column(default=list)
+    table_prefix: Mapped[str | None] = mapped_column(String(128))
+    schema_change_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recrawl_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # LineageConfiguration, LakeFormationConfiguration, CrawlerSecurityConfiguration: kept and returned.
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    configuration: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="READY")
+    version: Mapped[int] = mapped_column(default=1)
+    creation_time: Mapped[dt.datetime]
+    last_updated: Mapped[dt.datetime]
+    # What earlier crawls saw (folders, for CRAWL_NEW_FOLDERS_ONLY; tables they made).
+    memory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CrawlRow(Base):
+    """One crawl of a crawler: ListCrawls' CrawlerHistory, with progress while it runs."""
+
+    __tablename__ = "crawls"
+    __table_args__ = (
+        UniqueConstraint("crawl_id", name="uq_crawls_crawl_id"),
+        Index("ix_crawls_crawler_start", "crawler_name", "start_time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_id: Mapped[str] = mapped_column(String(64))
+    crawler_name: Mapped[str] = mapped_column(NAME, ForeignKey("crawlers.name", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))  # RUNNING | COMPLETED | FAILED | STOPPED
+    start_time: Mapped[dt.datetime]
+    end_time: Mapped[dt.datetime | None]
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    log_path: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None]
+    stop_requested: Mapped[bool] = mapped_column(default=False)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ClassifierRow(Base):
+    """A custom classifier (CsvClassifier, JsonClassifier or XMLClassifier), its fields as Glue's shape."""
+
+    __tablename__ = "classifiers"
+    __table_args__ = (UniqueConstraint("name", name="uq_classifiers_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    kind: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    creation_time: Mapped[dt.datetime]
+    last_updated: Mapped[dt.datetime]
