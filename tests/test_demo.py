@@ -22,5 +22,7 @@ def test_demo_builds_and_shows_a_catalog(tmp_path):
     assert "Table versions of sales.orders: 1, 0" in out
     assert "password hidden" in out
     assert "EntityNotFoundException: Table returns not found" in out
+    assert "sales.landing_clicks" in out and "sales.landing_signups" in out  # the crawl's tables
+    assert "address struct<city:string,zip:bigint>" in out
     assert (workspace / "home" / "logs" / "server.log").exists()
     assert not (workspace / "home" / "run" / "server.json").exists()  # the demo's server stopped cleanly

@@ -3,6 +3,7 @@ it starts ``gluelab serve`` in a fresh workspace and drives it with boto3, as a 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -39,7 +40,7 @@ def run_demo(workspace: Path) -> None:
     home.mkdir(parents=True)
     console.print(
         Panel.fit(
-            "[bold]gluelab demo[/]: a Data Catalog built through the Glue API with boto3\n"
+            "[bold]gluelab demo[/]: a Data Catalog built through the Glue API with boto3, and a crawl\n"
             f"workspace: {workspace}",
             border_style="cyan",
         )
@@ -179,6 +180,27 @@ def run_demo(workspace: Path) -> None:
             )
             progress.advance(evolve)
 
+            landing = home / "warehouse" / "demo-lake" / "landing"
+            _write_landing(landing)
+            crawling = progress.add_task("Crawling s3://demo-lake/landing/ (a crawl process)", total=1)
+            glue.create_crawler(
+                Name="landing",
+                Role="gluelab",
+                DatabaseName="sales",
+                Targets={"S3Targets": [{"Path": "s3://demo-lake/landing/"}]},
+                TablePrefix="landing_",
+            )
+            timed("StartCrawler", glue.start_crawler, Name="landing")
+            crawler = glue.get_crawler(Name="landing")["Crawler"]
+            deadline = time.monotonic() + 120
+            while (crawler["State"] != "READY" or "LastCrawl" not in crawler) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                crawler = glue.get_crawler(Name="landing")["Crawler"]
+            crawl = glue.list_crawls(CrawlerName="landing")["Crawls"][0]
+            if crawl["State"] != "COMPLETED":
+                raise RuntimeError(f"the demo crawl ended {crawl['State']}: {crawl.get('ErrorMessage')}")
+            progress.advance(crawling)
+
             expression = "year = 2024 AND month IN ('11', '12')"
             recent = timed(
                 "GetPartitions (Expression)",
@@ -203,6 +225,8 @@ def run_demo(workspace: Path) -> None:
     for column in ("table", "format", "columns", "partition keys", "partitions", "version"):
         summary.add_column(column)
     for t in tables:
+        if t["Name"].startswith("landing_"):
+            continue
         count = len(months) if t["Name"] == "orders" else 0
         summary.add_row(
             f"sales.{t['Name']}",
@@ -213,6 +237,20 @@ def run_demo(workspace: Path) -> None:
             t["VersionId"],
         )
     console.print(summary)
+
+    counts = ", ".join(f"{k} {v}" for k, v in json.loads(crawl["Summary"]).items() if v)
+    crawled = Table(title=f"Crawl {crawl['CrawlId'][:8]}: {crawl['State']} ({counts})")
+    for column in ("table", "format", "columns", "partition keys"):
+        crawled.add_column(column)
+    for t in tables:
+        if t["Name"].startswith("landing_"):
+            crawled.add_row(
+                f"sales.{t['Name']}",
+                t["Parameters"].get("classification", ""),
+                ", ".join(f"{c['Name']} {c['Type']}" for c in t["StorageDescriptor"]["Columns"]),
+                ", ".join(k["Name"] for k in t["PartitionKeys"]) or "-",
+            )
+    console.print(crawled)
 
     found = Table(title=f"GetPartitions where {expression}")
     found.add_column("year")
@@ -249,5 +287,25 @@ def run_demo(workspace: Path) -> None:
             "  gluelab serve   # then: gluelab credentials, and boto3.client('glue', ...)\n"
             f"Server log: {home / 'logs' / 'server.log'}",
             border_style="green",
+        )
+    )
+
+
+def _write_landing(landing: Path) -> None:
+    """Raw files a crawler turns into tables: daily CSV clicks (Hive folders) and nested JSON signups."""
+    for day in ("2024-12-01", "2024-12-02", "2024-12-03"):
+        folder = landing / "clicks" / f"dt={day}"
+        folder.mkdir(parents=True)
+        rows = "".join(f"{i},/product/{i % 7},{0.5 + i / 10:.2f}\n" for i in range(20))
+        (folder / "clicks.csv").write_text("click_id,page,seconds\n" + rows)
+    signups = landing / "signups"
+    signups.mkdir(parents=True)
+    (signups / "signups.json").write_text(
+        "".join(
+            json.dumps(
+                {"user_id": i, "plan": "pro" if i % 3 else "free", "address": {"city": "Oslo", "zip": i}}
+            )
+            + "\n"
+            for i in range(10)
         )
     )

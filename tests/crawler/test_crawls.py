@@ -328,3 +328,44 @@ def test_catalog_target_recrawls_an_existing_table(services, lake):
     assert columns(t) == [("id", "bigint"), ("page", "string")]
     assert partitions(services, "visits") == [["2024-05-01"], ["2024-05-02"]]
     assert "catalog target lake.ghost does not exist" in log_of(services, entry)
+
+
+def test_custom_classifiers_come_before_the_built_ins(services, lake):
+    write_csv(lake / "pipes" / "p.txt", ["a|b|c", "x|y|z", "u|v|w"])
+    services.crawlers.create_classifier(
+        CsvClassifier={
+            "Name": "pipes",
+            "Delimiter": "|",
+            "ContainsHeader": "ABSENT",
+            "Header": ["k", "v", "w"],
+        }
+    )
+    services.crawlers.create_classifier(JsonClassifier={"Name": "records", "JsonPath": "$.records[*]"})
+    (lake / "wrapped").mkdir()
+    (lake / "wrapped" / "w.json").write_text(json.dumps({"records": [{"id": 1, "tag": "a"}, {"id": 2}]}))
+    targets = {"S3Targets": [{"Path": "s3://lake/pipes/"}, {"Path": "s3://lake/wrapped/"}]}
+    services.crawlers.create_crawler(
+        Name="custom", Role="r", DatabaseName="lake", Targets=targets, Classifiers=["records", "pipes"]
+    )
+    entry = crawl(services, "custom")
+    assert entry["State"] == "COMPLETED"
+    assert columns(table(services, "pipes")) == [("k", "string"), ("v", "string"), ("w", "string")]
+    assert table(services, "pipes")["Parameters"]["delimiter"] == "|"
+    wrapped = table(services, "wrapped")
+    assert columns(wrapped) == [("id", "bigint"), ("tag", "string")]
+    assert wrapped["Parameters"]["jsonPath"] == "$.records[*]"
+
+
+def test_sample_size_and_unreadable_entries(services, lake):
+    folder = lake / "sampled"
+    for i in range(5):
+        write_json(folder / f"f{i}.json", [{"id": i, **({"late": True} if i == 4 else {})}])
+    (folder / "dangling.json").symlink_to(folder / "missing-target.json")
+    targets = {"S3Targets": [{"Path": "s3://lake/sampled/", "SampleSize": 2}]}
+    services.crawlers.create_crawler(Name="sampled", Role="r", DatabaseName="lake", Targets=targets)
+    entry = crawl(services, "sampled")
+    assert entry["State"] == "COMPLETED"
+    t = table(services, "sampled")
+    assert columns(t) == [("id", "bigint")]  # f4.json (with "late") was not sampled
+    assert t["Parameters"]["objectCount"] == "5" and summary(entry)["FilesScanned"] == 2
+    assert "skipped dangling.json: not a regular file" in log_of(services, entry)

@@ -300,3 +300,18 @@ def test_run_refuses_a_missing_script_and_an_unknown_worker_type(home, tmp_path)
         timeout=120,
     )
     assert bad.returncode == 1 and "Unknown WorkerType 'G.3X'" in bad.stderr
+
+
+def test_a_plain_pyspark_job_reads_a_crawled_table_with_spark_sql(home, services):
+    from gluelab.crawler.run import execute
+
+    for region, rows in (("eu", ["id,amount", "1,2.5", "2,3.5"]), ("us", ["id,amount", "3,9.0"])):
+        folder = services.settings.warehouse_dir / "lake" / "sales" / region
+        folder.mkdir(parents=True)
+        (folder / "s.csv").write_text("\n".join(rows) + "\n")
+    services.catalog.create_database(DatabaseInput={"Name": "lake"})
+    targets = {"S3Targets": [{"Path": "s3://lake/sales/"}]}
+    services.crawlers.create_crawler(Name="sales", Role="r", DatabaseName="lake", Targets=targets)
+    assert execute(services, services.crawlers.begin_crawl("sales")) == "COMPLETED"
+    out = ok(gluelab_run(home, "spark_sql_catalog.py", "--JOB_NAME", "report", "--region", "eu"))
+    assert "read: [(1, 2.5), (2, 3.5)]" in out

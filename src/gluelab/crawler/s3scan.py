@@ -96,6 +96,8 @@ def list_leaves(root: Path, exclusions: list[str], sample_size: int | None, log:
             path = here / name
             if path.is_file():
                 files.append(path)
+            elif not path.is_dir():
+                log(f"WARN skipped {prefix + name}: not a regular file (a broken link, a pipe or a socket)")
         if files:
             parts = () if relative == "." else tuple(relative.split("/"))
             leaf = Leaf(parts=parts, path=here, files=files)
