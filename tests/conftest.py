@@ -105,6 +105,8 @@ def glue(server: ServerProcess):  # type: ignore[no-untyped-def]
         client.delete_database(Name=db["Name"])
     for conn in client.get_connections()["ConnectionList"]:
         client.delete_connection(ConnectionName=conn["Name"])
+    for name in client.list_jobs()["JobNames"]:
+        client.delete_job(JobName=name)
     for name in client.list_crawlers()["CrawlerNames"]:
         client.delete_crawler(Name=name)
     for classifier in client.get_classifiers()["Classifiers"]:

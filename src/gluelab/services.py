@@ -9,6 +9,7 @@ from typing import Any
 from .catalog import CatalogService
 from .config import Settings
 from .crawler import CrawlerService
+from .jobs import JobService
 from .operations import operations_of
 from .runtime.bookmarks import BookmarkService
 from .store import Store
@@ -22,12 +23,13 @@ class Services:
         self.catalog = CatalogService(self.store, settings)
         self.bookmarks = BookmarkService(self.store, settings)
         self.crawlers = CrawlerService(self.store, settings)
+        self.jobs = JobService(self.store, settings)
 
     @cached_property
     def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         """Glue operation name -> the bound service method implementing it."""
         table: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        for service in (self.catalog, self.bookmarks, self.crawlers):
+        for service in (self.catalog, self.bookmarks, self.crawlers, self.jobs):
             for name, method in operations_of(service):
                 if name in table:
                     raise RuntimeError(f"{name} is implemented twice")

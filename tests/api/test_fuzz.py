@@ -43,13 +43,14 @@ from gluelab import shapes
 from gluelab.catalog import CatalogService
 from gluelab.config import Settings
 from gluelab.crawler import CrawlerService
+from gluelab.jobs import JobService
 from gluelab.operations import operations_of
 from gluelab.runtime.bookmarks import BookmarkService
 from gluelab.store import Store
 from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available
 
 # -- what is fuzzed ---------------------------------------------------------------------------------
-SERVICES = (CatalogService, BookmarkService, CrawlerService)
+SERVICES = (CatalogService, BookmarkService, CrawlerService, JobService)
 ACTIONS = sorted(name for service in SERVICES for name, _ in operations_of(object.__new__(service)))
 UNIMPLEMENTED = sorted(set(shapes.glue_model().operation_names) - set(ACTIONS))
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -73,7 +74,11 @@ TABLE = "events"
 CONN = "fuzzconn"
 JOB = "fuzzjob"
 RUNS = ["jr_1", "jr_2"]
-CRAWLER, CLASSIFIER = "fuzzcrawler", "fuzzcsv"  # not in POOL: fuzzing never starts a crawl process
+CRAWLER, CLASSIFIER, JOB_DEFINITION = (
+    "fuzzcrawler",
+    "fuzzcsv",
+    "fuzzetl",
+)  # not in POOL: fuzzing never starts a crawl process
 S3_CRAWLER_TARGETS = {"S3Targets": [{"Path": "s3://bucket/events/", "Exclusions": ["**/_tmp/**"]}]}
 BOOKMARK_STATES = [
     {"src": {"kind": "s3", "s3": {"paths": ["s3://bucket/events/"], "high_water_ms": 1, "files": {"a": 1}}}},
@@ -161,6 +166,24 @@ KNOWN_GOOD: dict[str, dict[str, Any]] = {
         "CrawlerName": CRAWLER,
         "Filters": [{"FieldName": "START_TIME", "FilterOperator": "GT", "FieldValue": "2024-01-01T00:00:00"}],
     },
+    "CreateJob": {
+        "Name": "etl2",
+        "Role": "r",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://bucket/scripts/etl.py"},
+        "DefaultArguments": {"--job-bookmark-option": "job-bookmark-enable"},
+        "WorkerType": "G.1X",
+        "NumberOfWorkers": 2,
+        "Timeout": 60,
+    },
+    "UpdateJob": {
+        "JobName": JOB_DEFINITION,
+        "JobUpdate": {"Role": "r", "Command": {"Name": "pythonshell", "ScriptLocation": "/tmp/shell.py"}},
+    },
+    "GetJob": {"JobName": JOB_DEFINITION},
+    "GetJobs": {"MaxResults": 1},
+    "ListJobs": {"MaxResults": 1, "Tags": {"team": "data"}},
+    "BatchGetJobs": {"JobNames": [JOB_DEFINITION, "missing_job"]},
+    "DeleteJob": {"JobName": JOB_DEFINITION},
     "CreateClassifier": {"JsonClassifier": {"Name": "json2", "JsonPath": "$.records[*]"}},
     "GetClassifier": {"Name": CLASSIFIER},
     "GetClassifiers": {"MaxResults": 1},
@@ -201,6 +224,12 @@ def seed(client: Any) -> None:
         ],
     )
     client.create_connection(ConnectionInput=CONNECTION_INPUT)
+    client.create_job(
+        Name=JOB_DEFINITION,
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": "s3://bucket/scripts/etl.py"},
+        Tags={"team": "data"},
+    )
     client.create_classifier(
         CsvClassifier={"Name": CLASSIFIER, "Delimiter": ",", "ContainsHeader": "PRESENT"}
     )

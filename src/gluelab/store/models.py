@@ -236,3 +236,17 @@ class ClassifierRow(Base):
     version: Mapped[int] = mapped_column(default=1)
     creation_time: Mapped[dt.datetime]
     last_updated: Mapped[dt.datetime]
+
+
+class JobRow(Base):
+    """A job definition: CreateJob's fields as Glue shapes them (``definition``), looked up by name."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("name", name="uq_jobs_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_on: Mapped[dt.datetime]
+    last_modified_on: Mapped[dt.datetime]
