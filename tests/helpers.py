@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,18 @@ class ServerProcess:
                 self.proc.wait()
         if getattr(self, "log", None):
             self.log.close()
+
+
+def run_gluelab(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``gluelab ARGS`` in a subprocess on ``home``, as a user types it; fails the test on a non-zero exit
+    unless ``check`` is False."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gluelab", *args],
+        env={**gluelab_env(home), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"gluelab {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result

@@ -47,3 +47,20 @@ def decode_token(token: str | None, scope: str, kind: type = str) -> Any:
 
 def page_size(requested: int | None, default: int) -> int:
     return requested if requested is not None else default
+
+
+def page_by_name(
+    session: Any, model: Any, request: dict[str, Any], scope: str, tags: dict[str, str] | None = None
+) -> tuple[list[Any], dict[str, Any]]:
+    """A page of ``model`` rows (with ``name`` and ``tags`` columns) in name order after the request's
+    NextToken, keeping those carrying every one of ``tags``; and the NextToken of the next page, if any."""
+    from sqlalchemy import select
+
+    limit = request.get("MaxResults") or 100
+    after = decode_token(request.get("NextToken"), scope)
+    query = select(model).order_by(model.name)
+    if after is not None:
+        query = query.where(model.name > after)
+    rows = [r for r in session.scalars(query) if not tags or all(r.tags.get(k) == v for k, v in tags.items())]
+    token = {"NextToken": encode_token(scope, rows[limit - 1].name)} if len(rows) > limit else {}
+    return rows[:limit], token

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from gluelab.cli.bookmarks import summarise
 from gluelab.config import Settings
 from gluelab.services import Services
-from tests.helpers import gluelab_env
+from tests.helpers import run_gluelab
 
 # As the runtime writes them (gluelab.runtime.bookmark_tracker): the source's options under "source".
 ORDERS = {
@@ -31,16 +29,7 @@ CUSTOMERS = {
 
 
 def run(home, *args, check=True):
-    result = subprocess.run(
-        [sys.executable, "-m", "gluelab", *args],
-        env={**gluelab_env(home), "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"gluelab {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-    return result
+    return run_gluelab(home, *args, check=check)
 
 
 def _seed(home) -> None:

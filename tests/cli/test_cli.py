@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from gluelab.config import Settings
 from gluelab.services import Services
 from gluelab.store.migrations import HEAD
-from tests.helpers import ServerProcess, gluelab_env
+from tests.helpers import ServerProcess, run_gluelab
 
 
 def run(home, *args, check=True):
-    result = subprocess.run(
-        [sys.executable, "-m", "gluelab", *args],
-        env={**gluelab_env(home), "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"gluelab {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-    return result
+    return run_gluelab(home, *args, check=check)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import gluelab_env
+from tests.helpers import gluelab_env, run_gluelab
 
 
 def wait_until_ready(glue, name: str, timeout: float = 90) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -71,16 +71,7 @@ def test_start_crawler_through_boto3(glue, server):
 
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "gluelab", *args],
-        env={**gluelab_env(home), "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"gluelab {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-    return result
+    return run_gluelab(home, *args, check=check)
 
 
 def test_crawlers_cli(tmp_path):

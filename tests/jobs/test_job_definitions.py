@@ -118,20 +118,11 @@ def test_arguments_that_are_not_strings_and_negative_timeouts_are_refused(servic
 def test_jobs_cli(tmp_path):
     import json
     import subprocess
-    import sys
 
-    from tests.helpers import gluelab_env
+    from tests.helpers import run_gluelab
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "gluelab", "jobs", *args],
-            env={**gluelab_env(tmp_path / "home"), "COLUMNS": "200"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert not check or result.returncode == 0, result.stderr
-        return result
+        return run_gluelab(tmp_path / "home", "jobs", *args, check=check)
 
     run(
         "create", "nightly", "--script", "s3://scripts/etl.py", "--arg", "--input=s3://in/", "--timeout", "30"

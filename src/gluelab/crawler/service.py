@@ -30,7 +30,7 @@ from ..errors import (
     InvalidInputException,
 )
 from ..operations import glue_operation
-from ..pagination import decode_token, encode_token
+from ..pagination import decode_token, encode_token, page_by_name
 from ..store import Store
 from ..store.models import ClassifierRow, CrawlerRow, CrawlRow
 from .configuration import parse_configuration
@@ -507,16 +507,7 @@ class CrawlerService:
     def _page(
         self, session: Session, request: dict[str, Any], tags: dict[str, str] | None = None
     ) -> tuple[list[CrawlerRow], dict[str, Any]]:
-        limit = request.get("MaxResults") or 100
-        after = decode_token(request.get("NextToken"), "crawlers")
-        query = select(CrawlerRow).order_by(CrawlerRow.name)
-        if after is not None:
-            query = query.where(CrawlerRow.name > after)
-        rows = [
-            r for r in session.scalars(query) if not tags or all(r.tags.get(k) == v for k, v in tags.items())
-        ]
-        token = {"NextToken": encode_token("crawlers", rows[limit - 1].name)} if len(rows) > limit else {}
-        return rows[:limit], token
+        return page_by_name(session, CrawlerRow, request, "crawlers", tags)
 
     @staticmethod
     def _find(session: Session, name: str, for_update: bool = False) -> CrawlerRow | None:

@@ -12,7 +12,7 @@ from ..catalog.common import utcnow
 from ..config import Settings
 from ..errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 from ..operations import glue_operation
-from ..pagination import decode_token, encode_token
+from ..pagination import page_by_name
 from ..store import Store
 from ..store.models import JobRow
 
@@ -183,16 +183,7 @@ class JobDefinitions:
     def _page(
         self, session: Session, request: dict[str, Any], tags: dict[str, str] | None = None
     ) -> tuple[list[JobRow], dict[str, Any]]:
-        limit = request.get("MaxResults") or 100
-        after = decode_token(request.get("NextToken"), "jobs")
-        query = select(JobRow).order_by(JobRow.name)
-        if after is not None:
-            query = query.where(JobRow.name > after)
-        rows = [
-            r for r in session.scalars(query) if not tags or all(r.tags.get(k) == v for k, v in tags.items())
-        ]
-        token = {"NextToken": encode_token("jobs", rows[limit - 1].name)} if len(rows) > limit else {}
-        return rows[:limit], token
+        return page_by_name(session, JobRow, request, "jobs", tags)
 
 
 def _job_shape(row: JobRow) -> dict[str, Any]:
