@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,17 +11,14 @@ import sqlalchemy as sa
 from gluelab.config import Settings
 from gluelab.services import Services
 from gluelab.store import Store
-from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available
+from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available, unavailable
 
 BACKENDS = ["sqlite", "postgresql"]
 
 
 def _require_postgres() -> None:
     if not postgres_available():
-        message = "PostgreSQL is not reachable on 127.0.0.1:5432 (set GLUELAB_TEST_PG_URL)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("PostgreSQL is not reachable on 127.0.0.1:5432 (set GLUELAB_TEST_PG_URL)")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import boto3
 import botocore.config
@@ -130,3 +130,13 @@ def run_gluelab(home: Path, *args: str, check: bool = True) -> subprocess.Comple
     if check and result.returncode != 0:
         raise AssertionError(f"gluelab {' '.join(args)} failed ({result.returncode}): {result.stderr}")
     return result
+
+
+def unavailable(message: str) -> NoReturn:
+    """A service a test needs (PostgreSQL, MariaDB) is not there: skip locally, fail in CI, where the
+    services are always started and a skip would hide a test that never ran."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

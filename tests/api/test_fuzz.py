@@ -47,7 +47,7 @@ from gluelab.jobs import JobService
 from gluelab.operations import operations_of
 from gluelab.runtime.bookmarks import BookmarkService
 from gluelab.store import Store
-from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available
+from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available, unavailable
 
 # -- what is fuzzed ---------------------------------------------------------------------------------
 SERVICES = (CatalogService, BookmarkService, CrawlerService, JobService)
@@ -1242,7 +1242,7 @@ def test_oversized_body_is_refused_with_413(backend_name: str, tmp_path: Path) -
     database_url = None
     if backend_name == "postgresql":
         if not postgres_available():
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+            unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
         database_url = create_pg_database()
     proc = ServerProcess(tmp_path / "home", database_url, GLUELAB_MAX_REQUEST_BYTES=str(limit))
     store = None

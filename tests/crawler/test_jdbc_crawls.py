@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from gluelab.crawler.run import execute
-from tests.helpers import PG_ADMIN_URL
+from tests.helpers import PG_ADMIN_URL, unavailable
 
 MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 USER, PASSWORD = "gluelab_crawl_tests", "crawl-pw"  # a MariaDB user the test creates
@@ -22,11 +22,7 @@ def _engine_or_skip(url: str) -> sa.Engine:
         with engine.connect():
             pass
     except sa.exc.OperationalError:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail(f"{url} is not reachable")
-        pytest.skip(f"{url} is not reachable")
+        unavailable(f"{url} is not reachable")
     return engine
 
 

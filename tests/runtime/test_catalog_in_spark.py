@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gluelab.crawler.run import execute
+from tests.helpers import unavailable
 
 
 def write_csv(path: Path, lines: list[str]) -> None:
@@ -124,7 +125,7 @@ def test_a_jdbc_table_reads_through_its_connection(glue_ctx):
     from tests.helpers import PG_ADMIN_URL, postgres_available
 
     if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable")
+        unavailable("PostgreSQL is not reachable")
     table = f"bridge_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(PG_ADMIN_URL)
     with engine.begin() as conn:

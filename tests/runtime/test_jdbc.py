@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from gluelab.errors import InvalidInputException
 from gluelab.runtime import jdbc
 from gluelab.runtime.dynamicframe import DynamicFrame
+from tests.helpers import unavailable
 
 MARIADB_USER = "gluelab_jdbc_tests"
 PASSWORD = "s3cret-pw"  # PostgreSQL trusts 127.0.0.1 and ignores it; MariaDB gets a user with it
@@ -93,7 +94,7 @@ def pg_engine() -> Iterator[sa.Engine]:
     try:
         engine.connect().close()
     except sa.exc.OperationalError:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+        unavailable("PostgreSQL is not reachable on 127.0.0.1:5432")
     yield engine
     engine.dispose()
 
@@ -108,7 +109,7 @@ def mariadb_engine() -> Iterator[sa.Engine]:
             )
             conn.execute(sa.text(f"GRANT ALL PRIVILEGES ON test.* TO '{MARIADB_USER}'@'%'"))
     except sa.exc.OperationalError:
-        pytest.skip("MariaDB is not reachable on 127.0.0.1:3306")
+        unavailable("MariaDB is not reachable on 127.0.0.1:3306")
     engine = sa.create_engine(f"mysql+pymysql://{MARIADB_USER}:{PASSWORD}@127.0.0.1:3306/test")
     yield engine
     engine.dispose()

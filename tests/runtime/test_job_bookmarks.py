@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gluelab.runtime.bookmark_preview import preview
 from gluelab.runtime.job import Job
-from tests.helpers import PG_ADMIN_URL, postgres_available
+from tests.helpers import PG_ADMIN_URL, postgres_available, unavailable
 
 JOB = "orders-etl"
 
@@ -172,7 +172,7 @@ def test_catalog_sources_are_bookmarked_across_partitions(glue_ctx, warehouse):
 @pytest.fixture
 def pg_table():
     if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable")
+        unavailable("PostgreSQL is not reachable")
     name = f"orders_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(PG_ADMIN_URL)
     with engine.begin() as conn:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from gluelab.config import Settings
 from gluelab.services import Services
-from tests.helpers import PG_ADMIN_URL, gluelab_env, postgres_available
+from tests.helpers import PG_ADMIN_URL, gluelab_env, postgres_available, unavailable
 
 SCRIPTS = Path(__file__).parent / "scripts"
 pytestmark = pytest.mark.slow
@@ -116,7 +116,7 @@ def test_catalog_to_partitioned_parquet_with_a_catalog_update(home, services):
 
 def test_postgresql_table_to_the_warehouse(home, services):
     if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable")
+        unavailable("PostgreSQL is not reachable")
     table = f"customers_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(PG_ADMIN_URL)
     with engine.begin() as conn:

@@ -76,78 +76,53 @@ GLUE_VERSION = typer.Option(None, "--glue-version", help="GlueVersion (default 5
 DESCRIPTION = typer.Option(None, "--description")
 
 
-@app.command()
-def create(
-    name: str = NAME,
-    script: str = SCRIPT,
-    job_type: str = TYPE,
-    role: str = ROLE,
-    arg: list[str] = ARG,
-    fixed_arg: list[str] = FIXED_ARG,
-    worker_type: str = WORKER_TYPE,
-    workers: int = WORKERS,
-    max_capacity: float = MAX_CAPACITY,
-    timeout: int = TIMEOUT,
-    max_retries: int = MAX_RETRIES,
-    max_concurrent_runs: int = MAX_CONCURRENT,
-    glue_version: str = GLUE_VERSION,
-    description: str = DESCRIPTION,
-) -> None:
-    """Create a job."""
-    definition = _definition(
-        script,
-        job_type,
-        role,
-        arg,
-        fixed_arg,
-        worker_type,
-        workers,
-        max_capacity,
-        timeout,
-        max_retries,
-        max_concurrent_runs,
-        glue_version,
-        description,
-    )
-    services().jobs.create_job({"Name": name, **definition})
-    console.print(f"created job [bold]{name}[/]")
+def _save_command(updating: bool) -> Any:
+    """``create`` and ``update`` take the same options; UpdateJob replaces the whole definition."""
+
+    def command(
+        name: str = NAME,
+        script: str = SCRIPT,
+        job_type: str = TYPE,
+        role: str = ROLE,
+        arg: list[str] = ARG,
+        fixed_arg: list[str] = FIXED_ARG,
+        worker_type: str = WORKER_TYPE,
+        workers: int = WORKERS,
+        max_capacity: float = MAX_CAPACITY,
+        timeout: int = TIMEOUT,
+        max_retries: int = MAX_RETRIES,
+        max_concurrent_runs: int = MAX_CONCURRENT,
+        glue_version: str = GLUE_VERSION,
+        description: str = DESCRIPTION,
+    ) -> None:
+        definition = _definition(
+            script,
+            job_type,
+            role,
+            arg,
+            fixed_arg,
+            worker_type,
+            workers,
+            max_capacity,
+            timeout,
+            max_retries,
+            max_concurrent_runs,
+            glue_version,
+            description,
+        )
+        if updating:
+            services().jobs.update_job({"JobName": name, "JobUpdate": definition})
+        else:
+            services().jobs.create_job({"Name": name, **definition})
+        console.print(f"{'updated' if updating else 'created'} job [bold]{name}[/]")
+
+    return command
 
 
-@app.command()
-def update(
-    name: str = NAME,
-    script: str = SCRIPT,
-    job_type: str = TYPE,
-    role: str = ROLE,
-    arg: list[str] = ARG,
-    fixed_arg: list[str] = FIXED_ARG,
-    worker_type: str = WORKER_TYPE,
-    workers: int = WORKERS,
-    max_capacity: float = MAX_CAPACITY,
-    timeout: int = TIMEOUT,
-    max_retries: int = MAX_RETRIES,
-    max_concurrent_runs: int = MAX_CONCURRENT,
-    glue_version: str = GLUE_VERSION,
-    description: str = DESCRIPTION,
-) -> None:
-    """Replace a job's definition (as UpdateJob does: what is not given returns to its default)."""
-    definition = _definition(
-        script,
-        job_type,
-        role,
-        arg,
-        fixed_arg,
-        worker_type,
-        workers,
-        max_capacity,
-        timeout,
-        max_retries,
-        max_concurrent_runs,
-        glue_version,
-        description,
-    )
-    services().jobs.update_job({"JobName": name, "JobUpdate": definition})
-    console.print(f"updated job [bold]{name}[/]")
+app.command("create", help="Create a job.")(_save_command(updating=False))
+app.command(
+    "update", help="Replace a job's definition (as UpdateJob does: what is not given returns to its default)."
+)(_save_command(updating=True))
 
 
 @app.command("list")
