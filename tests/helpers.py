@@ -53,6 +53,7 @@ def gluelab_env(home: Path, database_url: str | None = None, **extra: str) -> di
     env["GLUELAB_HOME"] = str(home)
     if database_url:
         env["GLUELAB_DATABASE_URL"] = database_url
+    env["GLUELAB_WARM_POOL_SIZE"] = "0"  # no Spark spares unless a test asks for them
     env.update(extra)
     return env
 
@@ -104,6 +105,36 @@ class ServerProcess:
         creds = {**self.credentials(), **overrides}
         config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
         return boto3.client("glue", config=config, **creds)
+
+    def call(self, action: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST one action signed as botocore signs (for gluelab's own actions, which boto3 lacks)."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        body = json.dumps(request).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"AWSGlue.{action}"}
+        signed = AWSRequest(method="POST", url=self.url + "/", data=body, headers=headers)
+        SigV4Auth(Credentials("gluelab", self.token), "glue", "us-east-1").add_auth(signed)
+        http = urllib.request.Request(
+            self.url + "/", data=body, method="POST", headers=dict(signed.headers.items())
+        )
+        try:
+            with urllib.request.urlopen(http) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: nothing is cleaned up."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

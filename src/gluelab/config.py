@@ -36,6 +36,8 @@ class Settings:
     spark_master: str = "local[*]"
     # Extra Spark configuration for every session gluelab builds ([spark_conf] table in config.toml).
     spark_conf: tuple[tuple[str, str], ...] = ()
+    # Pre-started job-run interpreters with Spark ready, kept by the supervisor (0 turns warm start off).
+    warm_pool_size: int = 1
     token_override: str | None = field(default=None, repr=False)
 
     # -- derived paths ------------------------------------------------------------------
@@ -75,6 +77,7 @@ class Settings:
             "GLUELAB_REGION": self.region,
             "GLUELAB_ACCOUNT_ID": self.account_id,
             "GLUELAB_SPARK_MASTER": self.spark_master,
+            "GLUELAB_WARM_POOL_SIZE": str(self.warm_pool_size),
         }
         if self.token_override:
             env["GLUELAB_TOKEN"] = self.token_override
@@ -118,6 +121,7 @@ class Settings:
             ),
             "spark_master": str(pick("spark_master", cls.spark_master)),
             "spark_conf": _as_conf(file_values.get("spark_conf", {})),
+            "warm_pool_size": _as_int("warm_pool_size", pick("warm_pool_size", cls.warm_pool_size)),
             "token_override": pick("token", None),
         }
         unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}
@@ -125,6 +129,8 @@ class Settings:
             raise SettingsError(f"{home / CONFIG_FILE}: unknown setting(s): {', '.join(sorted(unknown))}")
         if not (0 <= values["port"] <= 65535):
             raise SettingsError(f"port must be between 0 and 65535, not {values['port']}")
+        if not (0 <= values["warm_pool_size"] <= 8):
+            raise SettingsError(f"warm_pool_size must be between 0 and 8, not {values['warm_pool_size']}")
         if not (len(values["account_id"]) == 12 and values["account_id"].isdigit()):
             raise SettingsError(f"account_id must be 12 digits, not {values['account_id']!r}")
         return cls(**values)  # type: ignore[arg-type]

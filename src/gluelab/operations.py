@@ -35,6 +35,44 @@ def glue_operation(name: str) -> Callable[[Callable[[Any, Request], Response]], 
     return decorate
 
 
+def gluelab_operation(
+    name: str, *fields: str
+) -> Callable[[Callable[[Any, Request], Response]], Callable[..., Response]]:
+    """An operation of gluelab's own, beyond Glue's model (``AWSGlue.<name>`` on the same endpoint; boto3
+    cannot call it, the lab and the CLI do). Its request is the string ``fields``, each required."""
+
+    def decorate(func: Callable[[Any, Request], Response]) -> Callable[..., Response]:
+        @functools.wraps(func)
+        def wrapper(self: Any, request: Request | None = None, /, **given: Any) -> Response:
+            merged = {**(request or {}), **given} if isinstance(request, dict) or request is None else request
+            return func(self, _check_own(name, merged, fields))
+
+        wrapper.glue_operation = name  # type: ignore[attr-defined]
+        wrapper.own_operation = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def _check_own(name: str, request: Any, fields: tuple[str, ...]) -> Request:
+    from .errors import InvalidInputException
+
+    if not isinstance(request, dict):
+        raise InvalidInputException(f"{name} takes a JSON object")
+    unknown = sorted(set(request) - set(fields))
+    if unknown:
+        raise InvalidInputException(f"{name} does not take {', '.join(map(str, unknown))}")
+    for field in fields:
+        value = request.get(field)
+        if not isinstance(value, str) or not 1 <= len(value) <= 255:
+            raise InvalidInputException(f"{name} needs {field}, a string of 1 to 255 characters")
+    return dict(request)
+
+
+def is_own_operation(method: Any) -> bool:
+    return bool(getattr(method, "own_operation", False))
+
+
 def operations_of(service: object) -> Iterator[tuple[str, Callable[[Request], Response]]]:
     """The (operation name, bound method) pairs a service object implements."""
     for attr in dir(type(service)):

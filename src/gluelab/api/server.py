@@ -237,6 +237,8 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     tmp.write_text(json.dumps(info))
     tmp.replace(path)
     log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
+    # The supervisor: reconciles runs left by an earlier server, enforces timeouts, keeps the warm pool.
+    services.jobs.executor.supervise()
     # Start-up objects (models, modules) never die: keep them out of the collector's full passes,
     # which otherwise pause requests for ~50 ms now and then (measured in bench/).
     gc.collect()
@@ -252,6 +254,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     finally:
         server.stop()
         await server.close_all_connections()
+        services.jobs.executor.close()  # idle spares end; running runs go on and record their own end
         if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
             path.unlink(missing_ok=True)
         services.close()

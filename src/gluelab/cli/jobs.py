@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .render import console, print_json, when
 from .state import services
 
-app = typer.Typer(no_args_is_help=True, help="Jobs: Glue job definitions.")
+app = typer.Typer(no_args_is_help=True, help="Jobs: Glue job definitions, their runs, logs and metrics.")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print Glue-shaped JSON instead of a summary.")
 NAME = typer.Argument(..., help="The job's name.")
@@ -176,3 +178,209 @@ def show(name: str = NAME, as_json: bool = JSON_OPTION) -> None:
     for key in ("DefaultArguments", "NonOverridableArguments"):
         if job.get(key):
             console.print(f"{key}: {json.dumps(job[key], sort_keys=True)}")
+
+
+# -- runs ----------------------------------------------------------------------------------------------
+UNFINISHED = ("STARTING", "RUNNING", "STOPPING", "WAITING")
+STATE_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMEOUT": "red", "ERROR": "red", "STOPPED": "yellow"}
+
+
+def _state(state: str) -> str:
+    style = STATE_STYLE.get(state)
+    return f"[{style}]{state}[/]" if style else state
+
+
+@app.command()
+def run(
+    name: str = NAME,
+    arg: list[str] = typer.Option([], "--arg", "-a", help="A run argument, KEY=VALUE (repeatable)."),
+    worker_type: str = typer.Option(None, "--worker-type", help="Override the job's WorkerType."),
+    workers: int = typer.Option(None, "--workers", help="Override NumberOfWorkers."),
+    timeout: int = typer.Option(None, "--timeout", help="Override Timeout (minutes)."),
+    queue: bool = typer.Option(False, "--queue", help="Queue (WAITING) when the job is at its limit."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the run to its end."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Stream the run's output while waiting."),
+) -> None:
+    """Start a job run (StartJobRun) and follow it: exits 0 when it SUCCEEDED."""
+    request: dict[str, Any] = {"JobName": name}
+    optional = {
+        "Arguments": _arguments(arg) or None,
+        "WorkerType": worker_type,
+        "NumberOfWorkers": workers,
+        "Timeout": timeout,
+        "JobRunQueuingEnabled": queue or None,
+    }
+    request.update({k: v for k, v in optional.items() if v is not None})
+    run_id = services().jobs.start_job_run(request)["JobRunId"]
+    console.print(f"started run [bold]{run_id}[/] of job [bold]{name}[/]")
+    if not wait:
+        return
+    final = _watch(name, run_id, follow)
+    while final["JobRunState"] == "FAILED":  # MaxRetries: follow the next attempt, as Glue makes it
+        retry = next(
+            (
+                r
+                for r in services().jobs.get_job_runs(JobName=name, MaxResults=20)["JobRuns"]
+                if r.get("PreviousRunId") == final["Id"]
+            ),
+            None,
+        )
+        if retry is None:
+            break
+        console.print(f"retrying: attempt {retry['Attempt']} is run [bold]{retry['Id']}[/]")
+        final = _watch(name, retry["Id"], follow)
+    if final["JobRunState"] != "SUCCEEDED":
+        raise typer.Exit(1)
+
+
+def _watch(name: str, run_id: str, follow: bool) -> dict[str, Any]:
+    """A live line (state, elapsed time, Spark progress) until the run ends; its output above it."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..jobs import logs as run_logs
+
+    jobs = services().jobs
+    log_dir = jobs.run_context(run_id)["LogDir"]
+    current: dict[str, Any] = {}
+
+    def finished() -> bool:
+        current.update(jobs.get_job_run(JobName=name, RunId=run_id)["JobRun"])
+        return current["JobRunState"] not in UNFINISHED
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task(f"{name}: STARTING", total=None)
+
+        def refresh() -> None:
+            metrics = jobs.get_job_run_metrics(JobName=name, RunId=run_id)["Metrics"]
+            stages, records = len(metrics.get("Stages", [])), metrics.get("RecordsRead", 0)
+            spark = f" · {stages} stage(s), {records:,} records read" if metrics else ""
+            bar.update(task, description=f"{name}: {current.get('JobRunState', 'STARTING')}{spark}")
+
+        if follow:
+            last = 0.0
+            for stream, line in run_logs.follow(log_dir, ("stdout", "stderr"), finished):
+                bar.console.print(Text(line, style="dim" if stream == "stderr" else ""))
+                if time.monotonic() - last > 0.5:
+                    refresh()
+                    last = time.monotonic()
+        else:
+            while not finished():
+                refresh()
+                time.sleep(0.5)
+        refresh()
+    state = current["JobRunState"]
+    console.print(f"run {run_id}: {_state(state)} after {current.get('ExecutionTime', 0)} s")
+    if current.get("ErrorMessage"):
+        console.print(f"[red]{current['ErrorMessage']}[/]", markup=True, soft_wrap=True)
+        console.print(f"logs: gluelab jobs logs {run_id[:12]}")
+    return current
+
+
+@app.command()
+def runs(
+    name: str = NAME,
+    limit: int = typer.Option(20, "--limit", "-n", help="How many, newest first."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """A job's runs, newest first (GetJobRuns)."""
+    page = services().jobs.get_job_runs(JobName=name, MaxResults=max(1, min(limit, 200)))
+    if as_json:
+        print_json({"JobRuns": page["JobRuns"]})
+        return
+    table = Table("Run", "Attempt", "State", "Started", "Time", "Error", title=f"runs of {name}")
+    for item in page["JobRuns"]:
+        table.add_row(
+            item["Id"],
+            str(item["Attempt"]),
+            _state(item["JobRunState"]),
+            when(item["StartedOn"]),
+            f"{item.get('ExecutionTime', 0)} s",
+            (item.get("ErrorMessage") or item.get("StateDetail") or "")[:80],
+        )
+    console.print(table)
+
+
+@app.command()
+def logs(
+    run_id: str = typer.Argument(..., help="A run id (or its first characters)."),
+    stream: str = typer.Option(
+        "all", "--stream", help="run, stdout, stderr, spark or all (run+stdout+stderr)."
+    ),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep streaming until the run ends."),
+    tail: int = typer.Option(None, "--tail", help="Only the last N lines of each log."),
+) -> None:
+    """A run's logs: gluelab's notes (run), the script's stdout and stderr, Spark's log."""
+    from ..jobs import logs as run_logs
+
+    jobs = services().jobs
+    name, run_id = jobs.resolve_run_id(run_id)
+    streams = ("run", "stdout", "stderr") if stream == "all" else (stream,)
+    if any(s not in run_logs.STREAMS for s in streams):
+        raise typer.BadParameter(f"--stream is one of {', '.join(run_logs.STREAMS)} or all")
+    log_dir = jobs.run_context(run_id)["LogDir"]
+    label = len(streams) > 1
+    if follow:
+
+        def finished() -> bool:
+            return jobs.get_job_run(JobName=name, RunId=run_id)["JobRun"]["JobRunState"] not in UNFINISHED
+
+        for which, line in run_logs.follow(log_dir, streams, finished):
+            print(f"[{which}] {line}" if label else line, flush=True)
+        return
+    for which in streams:
+        for line in run_logs.read_lines(log_dir, which, tail):
+            print(f"[{which}] {line}" if label else line)
+
+
+@app.command()
+def stop(run_ids: list[str] = typer.Argument(..., help="Run ids (or their first characters).")) -> None:
+    """Stop runs (BatchStopJobRun): streaming queries end after their current micro-batch."""
+    jobs = services().jobs
+    failed = False
+    for given in run_ids:
+        name, run_id = jobs.resolve_run_id(given)
+        result = jobs.batch_stop_job_run(JobName=name, JobRunIds=[run_id])
+        for error in result["Errors"]:
+            failed = True
+            console.print(f"[red]{run_id}: {error['ErrorDetail']['ErrorMessage']}[/]")
+        for _ in result["SuccessfulSubmissions"]:
+            console.print(f"stopping run [bold]{run_id}[/] of job [bold]{name}[/]")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def metrics(
+    run_id: str = typer.Argument(..., help="A run id (or its first characters)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """A Spark run's metrics (from its event log): records, bytes, stages, executor time."""
+    jobs = services().jobs
+    name, run_id = jobs.resolve_run_id(run_id)
+    result = jobs.get_job_run_metrics(JobName=name, RunId=run_id)
+    if as_json:
+        print_json(result)
+        return
+    m = result["Metrics"]
+    if not m:
+        console.print(f"run {run_id} has no Spark metrics (a Python shell job, or not started)")
+        return
+    console.print(
+        f"records read {m['RecordsRead']:,}  written {m['RecordsWritten']:,}  bytes read {m['BytesRead']:,}"
+        f"  written {m['BytesWritten']:,}  executor time {m['ExecutorRunTimeMs'] / 1000:.1f} s"
+        f"  tasks {m['Tasks']}"
+    )
+    table = Table("Stage", "Name", "Tasks", "Duration", "Records in", "Records out", "Status")
+    for s in m["Stages"]:
+        table.add_row(
+            str(s["StageId"]),
+            s["Name"][:50],
+            str(s["Tasks"]),
+            f"{s['DurationMs'] / 1000:.2f} s",
+            f"{s['RecordsRead']:,}",
+            f"{s['RecordsWritten']:,}",
+            s["Status"],
+        )
+    console.print(table)

@@ -3,6 +3,7 @@ GetJobs, ListJobs, BatchGetJobs and DeleteJob, with Glue's defaults and the chec
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..operations import glue_operation
 from ..pagination import page_by_name
 from ..store import Store
 from ..store.models import JobRow
+from .processes import signal_group
 
 JOB_TYPES = ("glueetl", "pythonshell", "gluestreaming")
 SPARK_TYPES = ("glueetl", "gluestreaming")
@@ -162,20 +164,26 @@ class JobDefinitions:
 
     @glue_operation("DeleteJob")
     def delete_job(self, request: dict[str, Any]) -> dict[str, Any]:
-        """As on Glue, deleting a job that does not exist succeeds."""
+        """As on Glue, deleting a job that does not exist succeeds. The job's runs go with it; unfinished
+        ones are stopped."""
+        pids: list[int] = []
         with self.store.write() as session:
             row = self._find_job(session, request["JobName"])
             if row is not None:
+                pids = self.delete_runs(session, row.name)  # type: ignore[attr-defined]
                 session.delete(row)
+        for pid in pids:
+            signal_group(pid, signal.SIGTERM)
         return {"JobName": request["JobName"]}
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
-    def _find_job(session: Session, name: str) -> JobRow | None:
-        return session.scalar(select(JobRow).where(JobRow.name == name))
+    def _find_job(session: Session, name: str, for_update: bool = False) -> JobRow | None:
+        query = select(JobRow).where(JobRow.name == name)
+        return session.scalar(query.with_for_update() if for_update else query)
 
-    def _job_row(self, session: Session, name: str) -> JobRow:
-        row = self._find_job(session, name)
+    def _job_row(self, session: Session, name: str, for_update: bool = False) -> JobRow:
+        row = self._find_job(session, name, for_update)
         if row is None:
             raise EntityNotFoundException(f"Job with name: {name} not found.")
         return row

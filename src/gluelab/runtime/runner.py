@@ -51,6 +51,15 @@ def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpe
     settings.ensure_dirs()
     spark = build_session(settings, spec)
     install_context_hooks(settings)
+    try:
+        return execute_script(script, args)
+    finally:
+        spark.stop()
+
+
+def execute_script(script: Path, args: list[str]) -> int:
+    """Run ``script`` as ``__main__`` with ``sys.argv[1:] == args``, its folder first on ``sys.path``;
+    returns its exit status (``sys.exit`` included). Its exceptions propagate."""
     sys.argv = [str(script), *args]
     sys.path.insert(0, str(script.parent.resolve()))
     try:
@@ -59,5 +68,3 @@ def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpe
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    finally:
-        spark.stop()

@@ -138,6 +138,9 @@ def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
         spec.event_log_dir.mkdir(parents=True, exist_ok=True)
         conf["spark.eventLog.enabled"] = "true"
         conf["spark.eventLog.dir"] = spec.event_log_dir.as_uri()
+        # One plain JSON-lines file per application, which gluelab reads for a run's metrics.
+        conf["spark.eventLog.compress"] = "false"
+        conf["spark.eventLog.rolling.enabled"] = "false"
     conf.update(dict(settings.spark_conf))
     conf.update(spec.conf)
     return conf

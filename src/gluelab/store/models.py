@@ -250,3 +250,41 @@ class JobRow(Base):
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_on: Mapped[dt.datetime]
     last_modified_on: Mapped[dt.datetime]
+
+
+class JobRunRow(Base):
+    """One attempt of a job run: GetJobRun's JobRun, plus what the executor needs to find its process
+    (host, pid and the pid's start time, so a reused pid is never mistaken for the run) and its logs."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("run_id", name="uq_job_runs_run_id"),
+        Index("ix_job_runs_job_state", "job_name", "state"),
+        Index("ix_job_runs_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(255))
+    job_name: Mapped[str] = mapped_column(NAME)
+    attempt: Mapped[int] = mapped_column(default=0)
+    previous_run_id: Mapped[str | None] = mapped_column(String(255))
+    trigger_name: Mapped[str | None] = mapped_column(NAME)
+    # STARTING | RUNNING | STOPPING | STOPPED | SUCCEEDED | FAILED | TIMEOUT | ERROR | WAITING | EXPIRED
+    state: Mapped[str] = mapped_column(String(16))
+    state_detail: Mapped[str | None] = mapped_column(Text)
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The run's resolved settings: Timeout, WorkerType, NumberOfWorkers, MaxCapacity, GlueVersion ...
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_on: Mapped[dt.datetime]
+    last_modified_on: Mapped[dt.datetime]
+    running_on: Mapped[dt.datetime | None]  # when user code began (ExecutionTime counts from here)
+    completed_on: Mapped[dt.datetime | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
+    pid_started: Mapped[str | None] = mapped_column(String(32))
+    warm: Mapped[bool] = mapped_column(default=False)
+    stop_requested: Mapped[bool] = mapped_column(default=False)
+    log_dir: Mapped[str | None] = mapped_column(Text)
+    event_log_dir: Mapped[str | None] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,117 @@
+"""A run's arguments: the job's DefaultArguments merged with the run's Arguments, NonOverridableArguments
+enforced, Glue's runtime arguments injected, and Glue's special parameters sorted into those gluelab
+honours and those it accepts and ignores (each with a note for the run log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInputException
+
+RUNTIME_INJECTED = ("--JOB_NAME", "--JOB_ID", "--JOB_RUN_ID")
+
+# Special parameters gluelab acts on (see the launchers); the value says how, for the run log.
+HONOURED = {
+    "--job-bookmark-option": "job bookmarks",
+    "--job-bookmark-from": "job bookmarks",
+    "--job-bookmark-to": "job bookmarks",
+    "--TempDir": "created in the warehouse",
+    "--scriptLocation": "the script run",
+    "--extra-py-files": "added to sys.path",
+    "--extra-files": "copied into the working directory",
+    "--extra-jars": "added to Spark's class path (cold start)",
+    "--additional-python-modules": "installed with pip for this run",
+    "--python-modules-installer-option": "passed to pip",
+    "--conf": "Spark configuration (cold start)",
+    "--enable-metrics": "live metrics while the run goes on",
+    "--enable-spark-ui": "Spark UI on a free port, event log kept (cold start)",
+    "--spark-event-logs-path": "the event log is copied there",
+    "--enable-continuous-cloudwatch-log": "live logs (line-buffered output)",
+    "--enable-glue-datacatalog": "always on: spark.sql sees the Data Catalog",
+    "--customer-driver-env-vars": "set in the driver's environment",
+    "--job-language": "python only",
+}
+
+# Accepted and ignored: they configure AWS services or cluster features that do not exist locally.
+IGNORED = (
+    "--enable-continuous-log-filter",
+    "--continuous-log-logGroup",
+    "--continuous-log-logStreamPrefix",
+    "--continuous-log-conversionPattern",
+    "--enable-observability-metrics",
+    "--enable-job-insights",
+    "--enable-auto-scaling",
+    "--auto-scale-within-microbatch",
+    "--executor-cores",
+    "--datalake-formats",
+    "--enable-s3-parquet-optimized-committer",
+    "--enable-rename-algorithm-v2",
+    "--use-postgres-driver",
+    "--user-jars-first",
+    "--write-shuffle-files-to-s3",
+    "--write-shuffle-spills-to-s3",
+    "--shuffle-storage-path",
+    "--encryption-type",
+    "--enable-data-lineage",
+    "--enable-lakeformation-fine-grained-access",
+    "--customer-executor-env-vars",
+    "--disable-proxy-v2",
+    "--SECURITY_CONFIGURATION",
+    "--RedshiftTempDir",
+    "--debug",
+    "--mode",
+)
+
+
+def check_arguments(arguments: dict[str, Any], where: str = "Arguments") -> dict[str, str]:
+    """Glue's argument maps are str → str with names starting ``--``."""
+    for name, value in arguments.items():
+        if not isinstance(name, str) or not name.startswith("--"):
+            raise InvalidInputException(f"{where} names start with --: {name!r}")
+        if not isinstance(value, str):
+            raise InvalidInputException(
+                f"{where}[{name!r}] must be a string, not {type(value).__name__} ({value!r})"
+            )
+    return dict(arguments)
+
+
+def merge_arguments(job: dict[str, Any], run_arguments: dict[str, Any]) -> dict[str, str]:
+    """DefaultArguments, overridden by the run's Arguments; NonOverridableArguments may not be given a
+    different value by the run, and runtime-injected names may not be set at all."""
+    run_arguments = check_arguments(run_arguments)
+    fixed = job.get("NonOverridableArguments") or {}
+    for name, value in run_arguments.items():
+        if name in fixed and fixed[name] != value:
+            raise InvalidInputException(f"Argument {name} is non-overridable for job {job['Name']}")
+        if name in RUNTIME_INJECTED:
+            raise InvalidInputException(f"Argument {name} is set by Glue and cannot be passed to a run")
+    if run_arguments.get("--job-language", "python") != "python":
+        raise InvalidInputException("gluelab runs Python jobs only (--job-language python)")
+    return {**(job.get("DefaultArguments") or {}), **run_arguments, **fixed}
+
+
+def script_argv(arguments: dict[str, str], job_name: str, run_id: str) -> list[str]:
+    """The command-line arguments a Glue script receives (``sys.argv[1:]``), runtime ones included."""
+    argv = ["--JOB_NAME", job_name, "--JOB_ID", f"j_{job_name}", "--JOB_RUN_ID", run_id]
+    for name, value in arguments.items():
+        argv += [name, value]
+    return argv
+
+
+def notes(arguments: dict[str, str]) -> list[str]:
+    """One line per special parameter: what gluelab does with it."""
+    lines = []
+    for name in arguments:
+        if name in HONOURED:
+            lines.append(f"{name}: {HONOURED[name]}")
+        elif name in IGNORED:
+            lines.append(f"{name}: accepted and ignored (no such service or cluster feature locally)")
+    return lines
+
+
+def flag(arguments: dict[str, str], name: str) -> bool:
+    return arguments.get(name, "").strip().lower() == "true"
+
+
+def split_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
