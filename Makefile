@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_catalog.py
 	$(BIN)/python bench/bench_runtime.py
 	$(BIN)/python bench/bench_crawler.py
+	$(BIN)/python bench/bench_jobs.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache

@@ -70,13 +70,7 @@ def wait_spare(home: Path, timeout: float = 300) -> int:
     until = time.monotonic() + timeout
     while time.monotonic() < until:
         for ready in (home / "logs" / "spares").glob("*/ready"):
-            folder = ready.parent
-            if not (folder / "run").exists():
-                out = subprocess.run(
-                    ["pgrep", "-f", f"gluelab.jobs.spare {folder}"], capture_output=True, text=True
-                )
-                if out.stdout.strip():
-                    return int(out.stdout.split()[0])
+            return int((ready.parent / "pid").read_text())
         time.sleep(0.1)
     raise SystemExit("no warm spare became ready")
 
@@ -151,6 +145,8 @@ def main() -> None:
         }
         samples.update(cold_ready=[], cold_end=[])
         for i in range(args.repeat):
+            # Each measure starts with the pool full and idle: a spare starting up would take the cores.
+            wait_spare(home)
             ready, wall = run_bare(script, env)
             samples["bare_ready"].append(ready)
             samples["bare_wall"].append(wall)
@@ -159,6 +155,7 @@ def main() -> None:
             assert warm, "the run did not get the warm spare"
             samples["warm_ready"].append(ready)
             samples["warm_end"].append(end)
+            wait_spare(home)
             ready, end, warm = run_gluelab(glue, home, {"--conf": f"spark.gluelab.bench={i}"})  # --conf: cold
             assert not warm
             samples["cold_ready"].append(ready)

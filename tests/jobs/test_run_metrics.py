@@ -118,3 +118,39 @@ def test_missing_or_empty_directory_gives_zero_metrics(tmp_path: Path) -> None:
         )
         assert m["Stages"] == [] and m["ApplicationId"] is None
         assert m["StartTime"] is None and m["EndTime"] is None and m["InProgress"] is False
+
+
+def test_a_warm_spares_warm_up_jobs_are_not_the_runs(tmp_path: Path) -> None:
+    """Jobs in the warm-up job group (run by a spare before it gets a run) are left out."""
+    from gluelab.jobs.metrics import WARMUP_GROUP
+
+    def task(stage: int, records: int) -> dict:
+        return {
+            "Event": "SparkListenerTaskEnd",
+            "Stage ID": stage,
+            "Stage Attempt ID": 0,
+            "Task End Reason": {"Reason": "Success"},
+            "Task Metrics": {
+                "Executor Run Time": 5,
+                "Input Metrics": {"Records Read": records, "Bytes Read": 1},
+            },
+        }
+
+    events = [
+        {"Event": "SparkListenerApplicationStart", "App ID": "local-1", "Timestamp": 1},
+        {
+            "Event": "SparkListenerJobStart",
+            "Job ID": 0,
+            "Stage IDs": [0],
+            "Properties": {"spark.jobGroup.id": WARMUP_GROUP},
+        },
+        task(0, 100),
+        {"Event": "SparkListenerStageCompleted", "Stage Info": {"Stage ID": 0, "Stage Name": "warm-up"}},
+        {"Event": "SparkListenerJobStart", "Job ID": 1, "Stage IDs": [1], "Properties": {}},
+        task(1, 7),
+        {"Event": "SparkListenerStageCompleted", "Stage Info": {"Stage ID": 1, "Stage Name": "the run's"}},
+    ]
+    (tmp_path / "local-1").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    metrics = read_metrics(tmp_path)
+    assert metrics["Jobs"] == 1 and metrics["Tasks"] == 1 and metrics["RecordsRead"] == 7
+    assert [s["Name"] for s in metrics["Stages"]] == ["the run's"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ import pytest
 
 from gluelab.jobs import logs as run_logs
 from gluelab.jobs.processes import alive
+from gluelab.runtime.jdbc import driver_jars
 from gluelab.store import Store
 from gluelab.store.models import JobRunRow
-from tests.helpers import ServerProcess
+from tests.helpers import ServerProcess, run_gluelab
 from tests.jobs.runs_helpers import GATED, wait_run, write_script
 
 pytestmark = pytest.mark.slow
@@ -43,6 +45,7 @@ CONF_AND_ERROR = """
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
 print("partitions", spark.conf.get("spark.sql.shuffle.partitions"), flush=True)
+print("extra jar", "extra-lib.jar" in spark.sparkContext.getConf().get("spark.jars"), flush=True)
 spark.sql("SELECT * FROM no_such_db.no_such_table").show()
 """
 
@@ -116,23 +119,40 @@ def test_a_warm_spare_runs_a_glue_script_and_metrics_come_through_the_api(superv
     assert status == 400 and reply["__type"] == "EntityNotFoundException"
 
 
+def test_the_cli_takes_a_warm_spare_too(supervised, tmp_path):
+    """Any process that starts a run on this host hands it to a ready spare (here: the CLI's own)."""
+    glue = supervised.client()
+    _wait_for_spare(supervised.home)
+    script = write_script(
+        tmp_path, "hello.py", "from pyspark import SparkContext\nprint(SparkContext.getOrCreate().appName)\n"
+    )
+    _glue_job(glue, "cli_warm", script)
+    out = run_gluelab(supervised.home, "jobs", "run", "cli_warm", "--follow").stdout
+    assert "gluelab-warm" in out and "SUCCEEDED" in out  # the spare's Spark, already running
+    run_id = glue.get_job_runs(JobName="cli_warm")["JobRuns"][0]["Id"]
+    assert "Spark: warm start" in (supervised.home / "logs" / "runs" / run_id / "run.log").read_text()
+
+
 def test_conf_makes_a_cold_start_and_a_spark_error_fails_the_run(supervised, tmp_path):
     glue = supervised.client()
     _glue_job(
         glue, "cold", write_script(tmp_path, "bad.py", CONF_AND_ERROR), WorkerType="G.1X", NumberOfWorkers=2
     )
+    extra_jar = tmp_path / "extra-lib.jar"
+    shutil.copy(driver_jars()[0], extra_jar)  # any real jar
     arguments = {
         "--conf": "spark.sql.shuffle.partitions=3",
         "--enable-metrics": "true",
         "--enable-spark-ui": "true",
         "--spark-event-logs-path": "s3://spark-logs/cold/",
+        "--extra-jars": str(extra_jar),
     }
     run_id = glue.start_job_run(JobName="cold", Arguments=arguments)["JobRunId"]
     run = wait_run(glue.get_job_run, "cold", run_id)
     assert run["JobRunState"] == "FAILED"
     assert run["ErrorMessage"].startswith("AnalysisException") and "no_such_table" in run["ErrorMessage"]
     log_dir = supervised.home / "logs" / "runs" / run_id
-    assert run_logs.read_lines(log_dir, "stdout") == ["partitions 3"]
+    assert run_logs.read_lines(log_dir, "stdout") == ["partitions 3", "extra jar True"]
     notes = (log_dir / "run.log").read_text()
     assert "cold start" in notes and "--conf: Spark configuration" in notes
     assert "Spark UI at http://" in notes

@@ -20,7 +20,7 @@ from ..catalog.common import utcnow
 from ..config import Settings
 from . import processes
 from .launchers import warm_key
-from .pool import WarmPool
+from .pool import WarmPool, take_spare
 from .runs import ORPHAN_SECONDS, STOP_GRACE_SECONDS
 
 log = logging.getLogger("gluelab.jobs")
@@ -44,13 +44,11 @@ class Executor:
         ctx = self.jobs.run_context(run_id)
         if ctx["State"] != "STARTING":
             return
+        spare = take_spare(self.settings, warm_key(self.settings, ctx), run_id)
+        if spare is not None:
+            log.info("run %s started warm (spare %s)", run_id, spare)
+            return
         with self._lock:
-            spare = self.pool.take(warm_key(self.settings, ctx)) if self.pool is not None else None
-            if spare is not None:
-                spare.assign(run_id)
-                self.children.append(spare.process)
-                log.info("run %s started warm (spare %s)", run_id, spare.process.pid)
-                return
             self.children.append(self._spawn(run_id, Path(ctx["LogDir"])))
 
     def launch_all(self, run_ids: list[str]) -> None:
@@ -117,13 +115,14 @@ class Executor:
                 self.launch_all(self.jobs.finish_run(run["RunId"], state, message))
 
     def tick(self) -> None:
-        self.children = [c for c in self.children if c.poll() is None]  # reap
+        with self._lock:
+            self.children = [c for c in self.children if c.poll() is None]  # reap
         self.reconcile()
         self.enforce()
         self.launch_all(self.jobs.dequeue())
         if self.pool is not None:
             with self._lock:
-                self.pool.maintain()
+                self.children += self.pool.maintain(busy=bool(self.children))
 
     # -- the supervisor --------------------------------------------------------------------------
     def supervise(self, pool_size: int | None = None) -> None:
@@ -149,5 +148,5 @@ class Executor:
             self._thread = None
         if self.pool is not None:
             with self._lock:
-                self.pool.close()
+                self.children += self.pool.close()
             self.pool = None

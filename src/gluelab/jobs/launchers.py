@@ -30,7 +30,6 @@ COLD_ONLY = (
     "--additional-python-modules",
     "--customer-driver-env-vars",
 )
-WARM_APP_NAME = "gluelab-warm"
 
 
 def spark_spec(ctx: dict[str, Any], event_log_dir: Path | None) -> SparkSpec:
@@ -190,9 +189,10 @@ class SparkScriptLauncher(Launcher):
         spec = spark_spec(self.ctx, self.event_log_dir)
         jars = [str(self._local(j)) for j in split_list(self.arguments.get("--extra-jars"))]
         if jars:
-            known = resolve_conf(self.settings, spec).get("spark.jars")
-            spec.conf["spark.jars"] = ",".join(filter(None, [known, *jars]))
-            spec.conf["spark.driver.extraClassPath"] = ":".join(jars)
+            known = resolve_conf(self.settings, spec)  # the JDBC drivers stay on both paths
+            spec.conf["spark.jars"] = ",".join(filter(None, [known.get("spark.jars"), *jars]))
+            class_path = [known.get("spark.driver.extraClassPath"), *jars]
+            spec.conf["spark.driver.extraClassPath"] = os.pathsep.join(filter(None, class_path))
         if flag(self.arguments, "--enable-spark-ui"):
             spec.conf.update({"spark.ui.enabled": "true", "spark.ui.port": "0"})
         started = time.perf_counter()

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 INPROGRESS = ".inprogress"
+# Spark jobs a warm spare runs to warm itself up, in this job group, are not the run's: left out.
+WARMUP_GROUP = "gluelab-warmup"
 _LOG_NAME = re.compile(r"^[^.]+(\.inprogress)?$")  # app ids have no dots; codecs add one (.zstd, .lz4)
 _TOTALS = (
     "RecordsRead",
@@ -75,9 +77,12 @@ def read_metrics(event_log_dir: Path) -> dict[str, Any]:
     starts: list[int] = []
     ends: list[int] = []
     files = event_log_files(event_log_dir)
+    warmup: set[tuple[str, int]] = set()
     for path in files:
         for event in _events(path):
             kind = event.get("Event")
+            if (path.name, event.get("Stage ID", (event.get("Stage Info") or {}).get("Stage ID"))) in warmup:
+                continue
             if kind == "SparkListenerTaskEnd":
                 metrics = event.get("Task Metrics") or {}
                 io = _task_io(metrics)
@@ -101,6 +106,9 @@ def read_metrics(event_log_dir: Path) -> dict[str, Any]:
                 info = event.get("Stage Info") or {}
                 stages.append((path, info))  # its IO is summed once all task ends are read
             elif kind == "SparkListenerJobStart":
+                if (event.get("Properties") or {}).get("spark.jobGroup.id") == WARMUP_GROUP:
+                    warmup.update((path.name, stage) for stage in event.get("Stage IDs") or [])
+                    continue
                 totals["Jobs"] += 1
             elif kind == "SparkListenerApplicationStart":
                 app_id = app_id or event.get("App ID")

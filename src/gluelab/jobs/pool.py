@@ -1,6 +1,8 @@
 """The warm pool: spares (``gluelab.jobs.spare``) with Spark started, kept by the supervisor so that a
-Spark run's user code starts well under a second after StartJobRun. ``warm_pool_size`` spares are kept;
-one starts at a time (starting Spark takes the machine's cores for a few seconds)."""
+Spark run's user code starts well under a second after StartJobRun, whichever process starts it
+(``take_spare``). ``warm_pool_size`` spares are kept; one starts at a time, and not while runs this
+supervisor started are going (starting Spark takes the machine's cores for several seconds, which a run
+would feel) unless the pool has been short for a minute."""
 
 from __future__ import annotations
 
@@ -8,44 +10,60 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Settings
-from ..runtime.spark import SparkSpec
 from . import processes
-from .launchers import WARM_APP_NAME, spark_key
 
 log = logging.getLogger("gluelab.jobs")
 
+REFILL_AFTER_SECONDS = 60.0  # start a spare even while runs go on, once the pool has been short this long
 # The spares' Spark: the sizing of a job with Glue's defaults (G.1X workers).
-SPARE_SPEC = {"app_name": WARM_APP_NAME, "worker_type": "G.1X", "number_of_workers": 10}
+SPARE_SPEC = {"app_name": "gluelab-warm", "worker_type": "G.1X", "number_of_workers": 10}
+
+
+def spares_dir(settings: Settings) -> Path:
+    return settings.logs_dir / "spares"
+
+
+def take_spare(settings: Settings, key: str | None, run_id: str) -> int | None:
+    """Hand ``run_id`` to a ready spare whose Spark matches ``key``; returns its pid, or None."""
+    root = spares_dir(settings)
+    if key is None or not root.is_dir():
+        return None
+    for folder in sorted(root.iterdir()):
+        try:
+            if (folder / "key").read_text() != key:
+                continue
+            (folder / "ready").rename(folder / "taken")  # atomic: one taker wins
+            fd = os.open(folder / "handoff", os.O_WRONLY | os.O_NONBLOCK)  # ENXIO: the spare is gone
+            pid = int((folder / "pid").read_text())
+        except (OSError, ValueError):
+            continue
+        with os.fdopen(fd, "w") as handoff:
+            handoff.write(run_id + "\n")
+        return pid
+    return None
 
 
 @dataclass
 class Spare:
     process: subprocess.Popen[bytes]
-    directory: str
-    key: str
-    ready: bool = False
-    output: bytes = field(default=b"")
+    directory: Path
 
-    def poll_ready(self) -> bool:
-        if not self.ready and self.process.stdout is not None:
-            try:
-                chunk = os.read(self.process.stdout.fileno(), 4096)
-            except BlockingIOError:
-                chunk = b""
-            self.output += chunk
-            self.ready = b"READY\n" in self.output
-        return self.ready
+    @property
+    def ready(self) -> bool:
+        return (self.directory / "ready").exists()
 
-    def assign(self, run_id: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(run_id.encode() + b"\n")
-        self.process.stdin.close()
+    @property
+    def taken(self) -> bool:
+        return (self.directory / "taken").exists()
 
 
 class WarmPool:
@@ -53,13 +71,18 @@ class WarmPool:
         self.settings = settings
         self.size = size
         self.spares: list[Spare] = []
-        self.key = spark_key(settings, SparkSpec(**SPARE_SPEC))
-        self.root = settings.logs_dir / "spares"
+        self.short_since: float | None = None
 
-    def maintain(self) -> None:
-        """Drop spares that died; start one when the pool is short and none is starting."""
+    def maintain(self, busy: bool = False) -> list[subprocess.Popen[bytes]]:
+        """Drop spares that died or were taken (returned: their processes now run runs, for reaping);
+        start one when the pool is short, none is starting and the machine is not ``busy`` with runs
+        (or the pool has been short for REFILL_AFTER_SECONDS)."""
+        handed: list[subprocess.Popen[bytes]] = []
         for spare in list(self.spares):
-            if spare.process.poll() is not None:
+            if spare.taken:
+                self.spares.remove(spare)
+                handed.append(spare.process)
+            elif spare.process.poll() is not None:
                 log.warning(
                     "warm spare %s ended (status %s); see %s",
                     spare.process.pid,
@@ -67,53 +90,54 @@ class WarmPool:
                     spare.directory,
                 )
                 self.spares.remove(spare)
-        starting = any(not s.poll_ready() for s in self.spares)
-        if len(self.spares) < self.size and not starting:
+        if len(self.spares) >= self.size:
+            self.short_since = None
+            return handed
+        now = time.monotonic()
+        self.short_since = self.short_since or now
+        starting = any(not s.ready for s in self.spares)
+        if not starting and (not busy or now - self.short_since >= REFILL_AFTER_SECONDS):
             self.spares.append(self._start())
-
-    def take(self, key: str | None) -> Spare | None:
-        """A ready spare for a run whose Spark must match ``key``, taken out of the pool."""
-        if key is None or key != self.key:
-            return None
-        for spare in self.spares:
-            if spare.poll_ready() and spare.process.poll() is None:
-                self.spares.remove(spare)
-                return spare
-        return None
+        return handed
 
     def ready_count(self) -> int:
-        return sum(1 for s in self.spares if s.poll_ready())
+        return sum(1 for s in self.spares if s.ready)
 
     def _start(self) -> Spare:
-        directory = self.root / uuid.uuid4().hex[:12]
+        directory = spares_dir(self.settings) / uuid.uuid4().hex[:12]
         directory.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.settings.child_env()}
-        with open(directory / "process.log", "ab") as err:
+        with open(directory / "process.log", "ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "gluelab.jobs.spare", str(directory), json.dumps(SPARE_SPEC)],
                 env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=err,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        assert process.stdout is not None
-        os.set_blocking(process.stdout.fileno(), False)
-        return Spare(process, str(directory), self.key)
+        return Spare(process, directory)
 
-    def close(self) -> None:
-        """Idle spares end (closing their input ends them; a stuck one is killed)."""
+    def close(self) -> list[subprocess.Popen[bytes]]:
+        """Untaken spares end (``ready`` becomes ``closing``; a starting one is killed); returns the
+        processes of spares taken meanwhile, which run runs."""
+        handed = []
         for spare in self.spares:
             try:
-                assert spare.process.stdin is not None
-                spare.process.stdin.close()
+                (spare.directory / "ready").rename(spare.directory / "closing")
             except OSError:
-                pass
+                if spare.taken:
+                    handed.append(spare.process)
+                    continue
+                processes.signal_group(spare.process.pid, signal.SIGKILL)  # still starting
         for spare in self.spares:
+            if spare.process in handed:
+                continue
             try:
                 spare.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                processes.signal_group(spare.process.pid, 9)
+                processes.signal_group(spare.process.pid, signal.SIGKILL)
                 spare.process.wait()
             shutil.rmtree(spare.directory, ignore_errors=True)
         self.spares.clear()
+        return handed
