@@ -1,5 +1,6 @@
-"""``gluelab demo``: gluelab's main job. For now a walkthrough of the Data Catalog through the Glue API:
-it starts ``gluelab serve`` in a fresh workspace and drives it with boto3, as a Glue user would."""
+"""``gluelab demo``: gluelab's main job. For now a walkthrough of the Data Catalog, a crawl and a Glue job
+run through the Glue API: it starts ``gluelab serve`` in a fresh workspace and drives it with boto3, as a
+Glue user would."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from .api.server import spawn_server
 from .cli.render import console
+from .config import Settings
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -32,6 +34,38 @@ ORDER_COLUMNS = [
 ]
 
 
+# The demo's Glue job: reads the crawled clicks through the catalog, writes a daily summary to the lake.
+CLICKS_BY_DAY = """
+import sys
+from awsglue.context import GlueContext
+from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+from pyspark.sql import functions as F
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "output"])
+glue = GlueContext(SparkContext.getOrCreate())
+job = Job(glue)
+job.init(args["JOB_NAME"], args)
+clicks = glue.create_dynamic_frame.from_catalog(database="sales", table_name="landing_clicks").toDF()
+daily = (
+    clicks.groupBy("dt")
+    .agg(F.count("*").alias("clicks"), F.round(F.avg("seconds"), 2).alias("avg_seconds"))
+    .orderBy("dt")
+)
+glue.write_dynamic_frame.from_options(
+    frame=DynamicFrame.fromDF(daily, glue, "daily"),
+    connection_type="s3",
+    connection_options={"path": args["output"]},
+    format="parquet",
+)
+for row in daily.collect():
+    print(row.dt, row.clicks, row.avg_seconds)
+job.commit()
+"""
+
+
 def run_demo(workspace: Path) -> None:
     started = time.perf_counter()
     if workspace.exists():
@@ -40,7 +74,8 @@ def run_demo(workspace: Path) -> None:
     home.mkdir(parents=True)
     console.print(
         Panel.fit(
-            "[bold]gluelab demo[/]: a Data Catalog built through the Glue API with boto3, and a crawl\n"
+            "[bold]gluelab demo[/]: a Data Catalog built through the Glue API with boto3, a crawl, "
+            "a Glue job run\n"
             f"workspace: {workspace}",
             border_style="cyan",
         )
@@ -201,6 +236,40 @@ def run_demo(workspace: Path) -> None:
                 raise RuntimeError(f"the demo crawl ended {crawl['State']}: {crawl.get('ErrorMessage')}")
             progress.advance(crawling)
 
+            if Settings.load(env, home=home).warm_pool_size > 0:  # let the first job show a warm start
+                warming = progress.add_task("Waiting for the warm pool (Spark starting once)", total=1)
+                deadline = time.monotonic() + 120
+                while not list((home / "logs" / "spares").glob("*/ready")) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                progress.advance(warming)
+            job_task = progress.add_task("Job clicks_by_day: STARTING (a job run process)", total=1)
+            script = home / "warehouse" / "demo-lake" / "scripts" / "clicks_by_day.py"
+            script.parent.mkdir(parents=True)
+            script.write_text(CLICKS_BY_DAY)
+            glue.create_job(
+                Name="clicks_by_day",
+                Role="gluelab",
+                Command={"Name": "glueetl", "ScriptLocation": "s3://demo-lake/scripts/clicks_by_day.py"},
+                DefaultArguments={"--output": "s3://demo-lake/curated/clicks_by_day/"},
+                WorkerType="G.1X",
+                NumberOfWorkers=2,
+            )
+            run_id = timed("StartJobRun", glue.start_job_run, JobName="clicks_by_day")["JobRunId"]
+            job_run = glue.get_job_run(JobName="clicks_by_day", RunId=run_id)["JobRun"]
+            deadline = time.monotonic() + 300
+            while (
+                job_run["JobRunState"] in ("STARTING", "RUNNING", "WAITING") and time.monotonic() < deadline
+            ):
+                progress.update(job_task, description=f"Job clicks_by_day: {job_run['JobRunState']}")
+                time.sleep(0.3)
+                job_run = glue.get_job_run(JobName="clicks_by_day", RunId=run_id)["JobRun"]
+            if job_run["JobRunState"] != "SUCCEEDED":
+                raise RuntimeError(
+                    f"the demo job ended {job_run['JobRunState']}: {job_run.get('ErrorMessage')}"
+                )
+            progress.update(job_task, description="Job clicks_by_day: SUCCEEDED")
+            progress.advance(job_task)
+
             expression = "year = 2024 AND month IN ('11', '12')"
             recent = timed(
                 "GetPartitions (Expression)",
@@ -252,6 +321,18 @@ def run_demo(workspace: Path) -> None:
             )
     console.print(crawled)
 
+    run_dir = home / "logs" / "runs" / job_run["Id"]
+    start = "warm start" if "warm start" in (run_dir / "run.log").read_text() else "cold start"
+    daily = Table(
+        title=f"Job run {job_run['Id'][:12]} of clicks_by_day: {job_run['JobRunState']} in "
+        f"{job_run['ExecutionTime']} s ({start}); its output, from s3://demo-lake/curated/clicks_by_day/"
+    )
+    for column in ("dt", "clicks", "avg seconds"):
+        daily.add_column(column)
+    for line in (run_dir / "stdout.log").read_text().splitlines():
+        daily.add_row(*line.split())
+    console.print(daily)
+
     found = Table(title=f"GetPartitions where {expression}")
     found.add_column("year")
     found.add_column("month")
@@ -284,6 +365,8 @@ def run_demo(workspace: Path) -> None:
             f"  export GLUELAB_HOME={home}\n"
             "  gluelab catalog tables sales\n"
             f'  gluelab catalog partitions sales.orders -e "{expression}"\n'
+            "  gluelab jobs runs clicks_by_day\n"
+            f"  gluelab jobs logs {job_run['Id'][:12]}\n"
             "  gluelab serve   # then: gluelab credentials, and boto3.client('glue', ...)\n"
             f"Server log: {home / 'logs' / 'server.log'}",
             border_style="green",

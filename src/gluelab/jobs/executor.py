@@ -48,8 +48,15 @@ class Executor:
         if spare is not None:
             log.info("run %s started warm (spare %s)", run_id, spare)
             return
+        try:
+            process = self._spawn(run_id, Path(ctx["LogDir"]))
+        except OSError as exc:  # gluelab could not start it: Glue's ERROR, not the script's FAILED
+            self.launch_all(
+                self.jobs.finish_run(run_id, "ERROR", f"The run's process could not start: {exc}")
+            )
+            return
         with self._lock:
-            self.children.append(self._spawn(run_id, Path(ctx["LogDir"])))
+            self.children.append(process)
 
     def launch_all(self, run_ids: list[str]) -> None:
         for run_id in run_ids:
@@ -78,7 +85,7 @@ class Executor:
             if run["Pid"] is None:
                 if (now - run["StartedOn"]).total_seconds() > ORPHAN_SECONDS and run["State"] == "STARTING":
                     ready += self.jobs.finish_run(
-                        run["RunId"], "FAILED", "The run's process never started (its launcher ended first)"
+                        run["RunId"], "ERROR", "The run's process never started (its launcher ended first)"
                     )
                 continue
             if processes.alive(run["Pid"], run["PidStarted"]):
