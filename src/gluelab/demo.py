@@ -323,10 +323,12 @@ def run_demo(workspace: Path) -> None:
 
     run_dir = home / "logs" / "runs" / job_run["Id"]
     start = "warm start" if "warm start" in (run_dir / "run.log").read_text() else "cold start"
-    daily = Table(
-        title=f"Job run {job_run['Id'][:12]} of clicks_by_day: {job_run['JobRunState']} in "
-        f"{job_run['ExecutionTime']} s ({start}); its output, from s3://demo-lake/curated/clicks_by_day/"
+    console.print(
+        f"Job run {job_run['Id'][:12]} of clicks_by_day: {job_run['JobRunState']} in "
+        f"{job_run['ExecutionTime']} s ({start}), output in s3://demo-lake/curated/clicks_by_day/",
+        soft_wrap=True,
     )
+    daily = Table(title="clicks_by_day's output")
     for column in ("dt", "clicks", "avg seconds"):
         daily.add_column(column)
     for line in (run_dir / "stdout.log").read_text().splitlines():
