@@ -29,6 +29,7 @@ from ..errors import (
     EntityNotFoundException,
     InvalidInputException,
 )
+from ..jobs.processes import alive
 from ..operations import glue_operation
 from ..pagination import decode_token, encode_token, page_by_name
 from ..store import Store
@@ -49,22 +50,6 @@ def _millis(start: dt.datetime, end: dt.datetime | None) -> int:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _process_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a finished child this process started is a zombie until reaped: not alive
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 class CrawlerService:
@@ -351,7 +336,7 @@ class CrawlerService:
                 c.crawl_id
                 for c in running
                 if c.pid is not None
-                and not _process_alive(c.pid)
+                and not alive(c.pid)
                 or c.pid is None
                 and (utcnow() - _aware(c.start_time)).total_seconds() > 60
             ]
