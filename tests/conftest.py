@@ -85,7 +85,8 @@ def server(
         _require_postgres()
         database_url = create_pg_database()
     home = tmp_path_factory.mktemp(f"serve-{request.param}") / "home"
-    proc = ServerProcess(home, database_url).start()
+    extra_env = getattr(request.module, "SERVER_ENV", {})  # a module may set GLUELAB_* for its server
+    proc = ServerProcess(home, database_url, **extra_env).start()
     yield proc
     proc.stop()
     if database_url:

@@ -38,6 +38,10 @@ class Settings:
     spark_conf: tuple[tuple[str, str], ...] = ()
     # Pre-started job-run interpreters with Spark ready, kept by the supervisor (0 turns warm start off).
     warm_pool_size: int = 1
+    # What the scheduler does with fire times it missed while no scheduler ran: run-once or skip.
+    missed_schedules: str = "run-once"
+    # Whether ``gluelab serve`` (and the lab) run a scheduler; several may, one at a time fires (a lease).
+    scheduler: bool = True
     token_override: str | None = field(default=None, repr=False)
 
     # -- derived paths ------------------------------------------------------------------
@@ -78,6 +82,8 @@ class Settings:
             "GLUELAB_ACCOUNT_ID": self.account_id,
             "GLUELAB_SPARK_MASTER": self.spark_master,
             "GLUELAB_WARM_POOL_SIZE": str(self.warm_pool_size),
+            "GLUELAB_MISSED_SCHEDULES": self.missed_schedules,
+            "GLUELAB_SCHEDULER": "true" if self.scheduler else "false",
         }
         if self.token_override:
             env["GLUELAB_TOKEN"] = self.token_override
@@ -122,6 +128,8 @@ class Settings:
             "spark_master": str(pick("spark_master", cls.spark_master)),
             "spark_conf": _as_conf(file_values.get("spark_conf", {})),
             "warm_pool_size": _as_int("warm_pool_size", pick("warm_pool_size", cls.warm_pool_size)),
+            "missed_schedules": str(pick("missed_schedules", cls.missed_schedules)),
+            "scheduler": _as_bool("scheduler", pick("scheduler", cls.scheduler)),
             "token_override": pick("token", None),
         }
         unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}
@@ -131,9 +139,24 @@ class Settings:
             raise SettingsError(f"port must be between 0 and 65535, not {values['port']}")
         if not (0 <= values["warm_pool_size"] <= 8):
             raise SettingsError(f"warm_pool_size must be between 0 and 8, not {values['warm_pool_size']}")
+        if values["missed_schedules"] not in ("run-once", "skip"):
+            raise SettingsError(
+                f"missed_schedules must be run-once or skip, not {values['missed_schedules']!r}"
+            )
         if not (len(values["account_id"]) == 12 and values["account_id"].isdigit()):
             raise SettingsError(f"account_id must be 12 digits, not {values['account_id']!r}")
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _as_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
 
 
 def _as_int(name: str, value: object) -> int:

@@ -58,6 +58,22 @@ class OperationTimeoutException(GlueError):
     pass
 
 
+class IllegalWorkflowStateException(GlueError):
+    pass
+
+
+class NoScheduleException(GlueError):
+    pass
+
+
+class SchedulerRunningException(GlueError):
+    pass
+
+
+class SchedulerNotRunningException(GlueError):
+    pass
+
+
 class CrawlerRunningException(GlueError):
     pass
 

@@ -11,6 +11,9 @@ from .config import Settings
 from .crawler import CrawlerService
 from .jobs import JobService
 from .operations import operations_of
+from .orchestration.engine import Engine
+from .orchestration.triggers import TriggerService
+from .orchestration.workflows import WorkflowService
 from .runtime.bookmarks import BookmarkService
 from .store import Store
 
@@ -24,12 +27,22 @@ class Services:
         self.bookmarks = BookmarkService(self.store, settings)
         self.crawlers = CrawlerService(self.store, settings)
         self.jobs = JobService(self.store, settings)
+        self.engine = Engine(self.store, settings, self.jobs, self.crawlers)
+        self.triggers = TriggerService(self.store, settings, self.engine)
+        self.workflows = WorkflowService(self.store, settings, self.engine)
 
     @cached_property
     def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         """Glue operation name -> the bound service method implementing it."""
         table: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        for service in (self.catalog, self.bookmarks, self.crawlers, self.jobs):
+        for service in (
+            self.catalog,
+            self.bookmarks,
+            self.crawlers,
+            self.jobs,
+            self.triggers,
+            self.workflows,
+        ):
             for name, method in operations_of(service):
                 if name in table:
                     raise RuntimeError(f"{name} is implemented twice")

@@ -45,12 +45,16 @@ from gluelab.config import Settings
 from gluelab.crawler import CrawlerService
 from gluelab.jobs import JobService
 from gluelab.operations import is_own_operation, operations_of
+from gluelab.orchestration.triggers import TriggerService
+from gluelab.orchestration.workflows import WorkflowService
 from gluelab.runtime.bookmarks import BookmarkService
 from gluelab.store import Store
 from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available, unavailable
 
 # -- what is fuzzed ---------------------------------------------------------------------------------
-SERVICES = (CatalogService, BookmarkService, CrawlerService, JobService)
+SERVICES = (CatalogService, BookmarkService, CrawlerService, JobService, TriggerService, WorkflowService)
+# No scheduler: it would write (its lease, the events it handles) between a request and its snapshot.
+SERVER_ENV = {"GLUELAB_SCHEDULER": "false"}
 ACTIONS = sorted(
     name
     for service in SERVICES
@@ -79,6 +83,7 @@ TABLE = "events"
 CONN = "fuzzconn"
 JOB = "fuzzjob"
 RUNS = ["jr_1", "jr_2"]
+TRIGGER, WORKFLOW, START_TRIGGER = "fuzztrigger", "fuzzflow", "fuzzstart"
 CRAWLER, CLASSIFIER, JOB_DEFINITION = (
     "fuzzcrawler",
     "fuzzcsv",
@@ -120,6 +125,13 @@ WHERE = {"DatabaseName": DB, "TableName": TABLE}
 # "a failed request changes no row" snapshots. So these base requests are refused, by the right error.
 # Job runs likewise: the seeded job's script does not exist, so StartJobRun is refused and no run starts.
 KNOWN_REFUSED = {
+    "StartCrawlerSchedule": "NoScheduleException",
+    "StopCrawlerSchedule": "SchedulerNotRunningException",
+    "GetWorkflowRun": "EntityNotFoundException",
+    "GetWorkflowRunProperties": "EntityNotFoundException",
+    "PutWorkflowRunProperties": "EntityNotFoundException",
+    "ResumeWorkflowRun": "EntityNotFoundException",
+    "StopWorkflowRun": "EntityNotFoundException",
     "StartCrawler": "EntityNotFoundException",
     "StopCrawler": "CrawlerNotRunningException",
     "StartJobRun": "InvalidInputException",
@@ -219,6 +231,41 @@ KNOWN_GOOD: dict[str, dict[str, Any]] = {
         "PartitionInput": {"Values": PARTITIONS[2], "Parameters": {"k": "v"}},
     },
     "UpdateTable": {"DatabaseName": DB, "TableInput": {**TABLE_INPUT, "Description": "updated"}},
+    "StartCrawlerSchedule": {"CrawlerName": CRAWLER},
+    "StopCrawlerSchedule": {"CrawlerName": CRAWLER},
+    "UpdateCrawlerSchedule": {"CrawlerName": CRAWLER, "Schedule": "cron(0 3 1 1 ? 2199)"},
+    "CreateTrigger": {
+        "Name": "trigger2",
+        "Type": "CONDITIONAL",
+        "Predicate": {
+            "Conditions": [{"LogicalOperator": "EQUALS", "JobName": JOB_DEFINITION, "State": "FAILED"}]
+        },
+        "Actions": [{"JobName": JOB_DEFINITION, "Arguments": {"--day": "1"}, "Timeout": 5}],
+    },
+    "GetTrigger": {"Name": TRIGGER},
+    "GetTriggers": {"MaxResults": 1, "DependentJobName": JOB_DEFINITION},
+    "ListTriggers": {"MaxResults": 1, "Tags": {"team": "data"}},
+    "BatchGetTriggers": {"TriggerNames": [TRIGGER, "missing_trigger"]},
+    "UpdateTrigger": {
+        "Name": TRIGGER,
+        "TriggerUpdate": {"Description": "updated", "Schedule": "cron(0 4 * * ? *)"},
+    },
+    "DeleteTrigger": {"Name": TRIGGER},
+    "StartTrigger": {"Name": TRIGGER},
+    "StopTrigger": {"Name": TRIGGER},
+    "CreateWorkflow": {"Name": "flow2", "DefaultRunProperties": {"k": "v"}, "MaxConcurrentRuns": 2},
+    "GetWorkflow": {"Name": WORKFLOW, "IncludeGraph": True},
+    "UpdateWorkflow": {"Name": WORKFLOW, "Description": "updated"},
+    "DeleteWorkflow": {"Name": WORKFLOW},
+    "ListWorkflows": {"MaxResults": 1},
+    "BatchGetWorkflows": {"Names": [WORKFLOW, "missing_workflow"], "IncludeGraph": True},
+    "StartWorkflowRun": {"Name": WORKFLOW, "RunProperties": {"k": "v"}},
+    "GetWorkflowRun": {"Name": WORKFLOW, "RunId": "wr_missing"},
+    "GetWorkflowRuns": {"Name": WORKFLOW, "MaxResults": 1},
+    "GetWorkflowRunProperties": {"Name": WORKFLOW, "RunId": "wr_missing"},
+    "PutWorkflowRunProperties": {"Name": WORKFLOW, "RunId": "wr_missing", "RunProperties": {"k": "v"}},
+    "ResumeWorkflowRun": {"Name": WORKFLOW, "RunId": "wr_missing", "NodeIds": ["wnode_x"]},
+    "StopWorkflowRun": {"Name": WORKFLOW, "RunId": "wr_missing"},
 }
 
 
@@ -255,6 +302,19 @@ def seed(client: Any) -> None:
         Targets=S3_CRAWLER_TARGETS,
         Classifiers=[CLASSIFIER],
         Tags={"team": "data"},
+    )
+    # Triggers and a workflow; what they start is the seeded job, whose missing script makes its runs
+    # ERROR at once: no process starts while fuzzing.
+    client.create_trigger(
+        Name=TRIGGER,
+        Type="SCHEDULED",
+        Schedule="cron(0 3 * * ? *)",
+        Actions=[{"JobName": JOB_DEFINITION}],
+        Tags={"team": "data"},
+    )
+    client.create_workflow(Name=WORKFLOW, DefaultRunProperties={"day": "1"})
+    client.create_trigger(
+        Name=START_TRIGGER, WorkflowName=WORKFLOW, Type="ON_DEMAND", Actions=[{"JobName": JOB_DEFINITION}]
     )
 
 

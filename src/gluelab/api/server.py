@@ -24,6 +24,7 @@ import tornado.web
 from .. import __version__
 from ..config import Settings
 from ..errors import GlueError, RequestEntityTooLargeException
+from ..orchestration.scheduler import Scheduler
 from ..services import Services, open_services
 from . import protocol
 from .auth import SigV4Verifier
@@ -239,6 +240,9 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
     # The supervisor: reconciles runs left by an earlier server, enforces timeouts, keeps the warm pool.
     services.jobs.executor.supervise()
+    scheduler = Scheduler(services) if settings.scheduler else None  # fires while it holds the lease
+    if scheduler is not None:
+        scheduler.start()
     # Start-up objects (models, modules) never die: keep them out of the collector's full passes,
     # which otherwise pause requests for ~50 ms now and then (measured in bench/).
     gc.collect()
@@ -254,6 +258,8 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     finally:
         server.stop()
         await server.close_all_connections()
+        if scheduler is not None:
+            scheduler.close()
         services.jobs.executor.close()  # idle spares end; running runs go on and record their own end
         if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
             path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ writing its log to ``<home>/logs/crawlers/<crawler>/<crawl id>.log`` and its out
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     services = open_services()
     try:
+        if not services.crawlers.claim(args[0], os.getpid()):
+            print(f"crawl {args[0]} is run by another process or has ended", file=sys.stderr)
+            return 0
         return 0 if execute(services, args[0]) != "FAILED" else 1
     finally:
         services.close()

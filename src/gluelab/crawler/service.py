@@ -28,20 +28,39 @@ from ..errors import (
     CrawlerStoppingException,
     EntityNotFoundException,
     InvalidInputException,
+    NoScheduleException,
+    SchedulerNotRunningException,
+    SchedulerRunningException,
 )
+from ..events import record_event, wake_scheduler
 from ..jobs.processes import alive
 from ..operations import glue_operation
+from ..orchestration.schedule import check_min_interval, parse_schedule
 from ..pagination import decode_token, encode_token, page_by_name
 from ..store import Store
 from ..store.models import ClassifierRow, CrawlerRow, CrawlRow
 from .configuration import parse_configuration
 
 LOG_GROUP = "/aws-glue/crawlers"
+MIN_SCHEDULE_MINUTES = 5  # Glue refuses schedules that fire more often
 SUPPORTED_TARGETS = ("S3Targets", "JdbcTargets", "CatalogTargets")
 UNSUPPORTED_TARGETS = ("MongoDBTargets", "DynamoDBTargets", "DeltaTargets", "IcebergTargets", "HudiTargets")
 CLASSIFIER_KINDS = {"CsvClassifier": "csv", "JsonClassifier": "json", "XMLClassifier": "xml"}
 _EXTRA_FIELDS = ("LineageConfiguration", "LakeFormationConfiguration", "CrawlerSecurityConfiguration")
+CRAWL_STATES = {"COMPLETED": "SUCCEEDED", "FAILED": "FAILED", "STOPPED": "CANCELLED"}  # crawl → CrawlState
 _LAST_CRAWL_STATUS = {"COMPLETED": "SUCCEEDED", "FAILED": "FAILED", "STOPPED": "CANCELLED"}
+
+
+def _apply_schedule(row: CrawlerRow, expression: str | None) -> None:
+    """A crawler's schedule (checked as Glue checks it) and its next fire time; a new schedule is on."""
+    if not expression:
+        row.schedule, row.schedule_state, row.next_fire_at = None, None, None
+        return
+    schedule = parse_schedule(expression)
+    check_min_interval(schedule, MIN_SCHEDULE_MINUTES)
+    row.schedule = expression
+    row.schedule_state = row.schedule_state or "SCHEDULED"
+    row.next_fire_at = schedule.next_after(utcnow()) if row.schedule_state == "SCHEDULED" else None
 
 
 def _millis(start: dt.datetime, end: dt.datetime | None) -> int:
@@ -131,7 +150,7 @@ class CrawlerService:
     @glue_operation("StartCrawler")
     def start_crawler(self, request: dict[str, Any]) -> dict[str, Any]:
         crawl_id = self.begin_crawl(request["Name"])
-        self._spawn(crawl_id)
+        self.spawn(crawl_id)
         return {}
 
     @glue_operation("StopCrawler")
@@ -147,6 +166,36 @@ class CrawlerService:
             crawl = self._running_crawl(session, row.name)
             if crawl is not None:
                 crawl.stop_requested = True
+        return {}
+
+    @glue_operation("StartCrawlerSchedule")
+    def start_crawler_schedule(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self.store.write() as session:
+            row = self._crawler(session, request["CrawlerName"], for_update=True)
+            if not row.schedule:
+                raise NoScheduleException(f"Crawler {row.name} has no schedule")
+            if row.schedule_state == "SCHEDULED":
+                raise SchedulerRunningException(f"The schedule of crawler {row.name} is already running")
+            row.schedule_state = "SCHEDULED"
+            _apply_schedule(row, row.schedule)
+        return {}
+
+    @glue_operation("StopCrawlerSchedule")
+    def stop_crawler_schedule(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self.store.write() as session:
+            row = self._crawler(session, request["CrawlerName"], for_update=True)
+            if not row.schedule or row.schedule_state != "SCHEDULED":
+                raise SchedulerNotRunningException(f"The schedule of crawler {row.name} is not running")
+            row.schedule_state, row.next_fire_at = "NOT_SCHEDULED", None
+        return {}
+
+    @glue_operation("UpdateCrawlerSchedule")
+    def update_crawler_schedule(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self.store.write() as session:
+            row = self._crawler(session, request["CrawlerName"], for_update=True)
+            _apply_schedule(row, request.get("Schedule"))
+            row.version += 1
+            row.last_updated = utcnow()
         return {}
 
     @glue_operation("GetCrawlerMetrics")
@@ -245,28 +294,42 @@ class CrawlerService:
     def begin_crawl(self, name: str) -> str:
         """Mark the crawler RUNNING and record a new crawl; returns its CrawlId."""
         self.reconcile()
-        crawl_id = str(uuid.uuid4())
         with self.store.write() as session:
-            row = self._crawler(session, name, for_update=True)
-            if row.state != "READY":
-                raise CrawlerRunningException(f"Crawler with name {name} has already started")
-            row.state = "RUNNING"
-            log_path = self.settings.logs_dir / "crawlers" / name / f"{crawl_id}.log"
-            session.add(
-                CrawlRow(
-                    crawl_id=crawl_id,
-                    crawler_name=name,
-                    state="RUNNING",
-                    start_time=utcnow(),
-                    summary={},
-                    log_path=str(log_path),
-                    stop_requested=False,
-                    progress={"phase": "starting"},
-                )
+            return self.add_crawl(session, name)
+
+    def add_crawl(
+        self,
+        session: Session,
+        name: str,
+        trigger_name: str | None = None,
+        workflow_run_id: str | None = None,
+    ) -> str:
+        """``begin_crawl`` inside the caller's transaction (a trigger starts its actions in one)."""
+        crawl_id = str(uuid.uuid4())
+        row = self._crawler(session, name, for_update=True)
+        if row.state != "READY":
+            raise CrawlerRunningException(f"Crawler with name {name} has already started")
+        row.state = "RUNNING"
+        log_path = self.settings.logs_dir / "crawlers" / name / f"{crawl_id}.log"
+        session.add(
+            CrawlRow(
+                crawl_id=crawl_id,
+                crawler_name=name,
+                state="RUNNING",
+                start_time=utcnow(),
+                summary={},
+                log_path=str(log_path),
+                stop_requested=False,
+                progress={"phase": "starting"},
+                trigger_name=trigger_name,
+                workflow_run_id=workflow_run_id,
             )
+        )
+        session.flush()
         return crawl_id
 
-    def _spawn(self, crawl_id: str) -> None:
+    def spawn(self, crawl_id: str) -> None:
+        """Start the process of a begun crawl (``python -m gluelab.crawler.run``)."""
         with self.store.read() as session:
             crawl = self._crawl(session, crawl_id)
             log_path = crawl.log_path
@@ -282,8 +345,25 @@ class CrawlerService:
                 stderr=stderr,
                 start_new_session=True,
             )
+        self.claim(crawl_id, process.pid)
+
+    def claim(self, crawl_id: str, pid: int) -> bool:
+        """The process ``pid`` runs the crawl; False when another process already does (or it ended)."""
         with self.store.write() as session:
-            self._crawl(session, crawl_id).pid = process.pid
+            crawl = self._crawl(session, crawl_id)
+            if crawl.state != "RUNNING" or crawl.pid not in (None, pid):
+                return False
+            crawl.pid = pid
+            return True
+
+    def unclaimed_crawls(self, older_than: float) -> list[str]:
+        """RUNNING crawls no process has taken for ``older_than`` seconds (their starter died first)."""
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(CrawlRow).where(CrawlRow.state == "RUNNING", CrawlRow.pid.is_(None))
+            )
+            now = utcnow()
+            return [r.crawl_id for r in rows if (now - _aware(r.start_time)).total_seconds() > older_than]
 
     def crawl_info(self, crawl_id: str) -> dict[str, Any]:
         """A crawl's history entry plus its progress, log path and stop flag (for the engine and CLI)."""
@@ -318,6 +398,8 @@ class CrawlerService:
         """End a crawl (COMPLETED, FAILED or STOPPED) and set its crawler READY."""
         with self.store.write() as session:
             crawl = self._crawl(session, crawl_id)
+            if crawl.state != "RUNNING":
+                return
             crawl.state = state
             crawl.end_time = utcnow()
             crawl.summary = summary
@@ -327,6 +409,24 @@ class CrawlerService:
                 crawler.state = "READY"
                 if memory is not None:
                     crawler.memory = memory
+            notify = self._record_end(session, crawl)
+        if notify:
+            wake_scheduler(self.settings)
+
+    @staticmethod
+    def _record_end(session: Session, crawl: CrawlRow) -> bool:
+        """A trigger-started crawl's end is an event for conditional triggers (CrawlState names)."""
+        if not (crawl.trigger_name or crawl.workflow_run_id):
+            return False
+        record_event(
+            session,
+            "CRAWL",
+            name=crawl.crawler_name,
+            run_id=crawl.crawl_id,
+            state=CRAWL_STATES[crawl.state],
+            workflow_run_id=crawl.workflow_run_id,
+        )
+        return True
 
     def reconcile(self) -> None:
         """Crawls whose process is gone without finishing become FAILED; their crawlers READY."""
@@ -351,6 +451,7 @@ class CrawlerService:
                 crawler = self._find(session, crawl.crawler_name)
                 if crawler is not None:
                     crawler.state = "READY"
+                self._record_end(session, crawl)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _check_definition(self, request: dict[str, Any]) -> None:
@@ -394,7 +495,7 @@ class CrawlerService:
         row.database_name = request.get("DatabaseName")
         row.description = request.get("Description")
         row.targets = request.get("Targets") or {}
-        row.schedule = request.get("Schedule")
+        _apply_schedule(row, request.get("Schedule"))
         row.classifiers = list(request.get("Classifiers") or [])
         row.table_prefix = request.get("TablePrefix")
         row.schema_change_policy = {
@@ -428,7 +529,10 @@ class CrawlerService:
         shape = self._definition(row)
         shape.pop("Schedule", None)
         if row.schedule:
-            shape["Schedule"] = {"ScheduleExpression": row.schedule, "State": "SCHEDULED"}
+            shape["Schedule"] = {
+                "ScheduleExpression": row.schedule,
+                "State": row.schedule_state or "SCHEDULED",
+            }
         shape.update(
             State=row.state,
             CreationTime=row.creation_time,

@@ -128,6 +128,8 @@ class RunProcess:
             with logs.redirected("stdout", "stderr", line_buffered=live_logs):
                 self.in_user_code = True
                 try:
+                    if self.stop_requested.is_set():  # a stop that came just before user code
+                        raise RunStopped()
                     status = launcher.run()
                 finally:
                     self.in_user_code = False

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..catalog.common import utcnow
 from ..errors import ConcurrentRunsExceededException, EntityNotFoundException, InvalidInputException
+from ..events import record_event, wake_scheduler
 from ..operations import glue_operation, gluelab_operation
 from ..pagination import decode_token, encode_token
 from ..runtime.paths import to_local
@@ -117,6 +118,15 @@ class JobRuns:
                 row.last_modified_on = utcnow()
                 if row.state == "WAITING":
                     _finish(row, "STOPPED", None)
+                    if row.trigger_name or row.workflow_run_id:  # its end may move a workflow on
+                        record_event(
+                            session,
+                            "JOB_RUN",
+                            name=name,
+                            run_id=run_id,
+                            state="STOPPED",
+                            workflow_run_id=row.workflow_run_id,
+                        )
                 else:
                     row.state = "STOPPING"
                     if row.pid and row.host == socket.gethostname():
@@ -147,41 +157,98 @@ class JobRuns:
     def begin_run(self, job_name: str, request: dict[str, Any], trigger_name: str | None = None) -> str:
         """Record a new run of ``job_name`` (STARTING, or WAITING when queued); returns its id."""
         with self.store.write() as session:
-            job_row = self._job_row(session, job_name, for_update=True)
-            job = {"Name": job_row.name, **job_row.definition}
-            previous = None
-            if request.get("JobRunId"):
-                previous = self._run(session, job_name, request["JobRunId"])
-            base_arguments = dict(previous.arguments) if previous is not None else {}
-            given = check_arguments(request.get("Arguments") or {})
-            arguments = merge_arguments(job, {**base_arguments, **given})
-            options = self._run_options(job, request, arguments)
-            queuing = request.get("JobRunQueuingEnabled", job.get("JobRunQueuingEnabled", False))
-            options["JobRunQueuingEnabled"] = bool(queuing)
-            state, detail = "STARTING", None
-            if self._active(session, job_name) >= job["ExecutionProperty"]["MaxConcurrentRuns"]:
-                if not queuing:
-                    raise ConcurrentRunsExceededException(f"Concurrent runs exceeded for {job_name}")
-                state, detail = "WAITING", _waiting_detail(job)
-            now = utcnow()
-            run_id = new_run_id()
-            session.add(
-                JobRunRow(
-                    run_id=run_id,
-                    job_name=job_name,
-                    attempt=0 if previous is None else previous.attempt + 1,
-                    previous_run_id=None if previous is None else previous.run_id,
-                    trigger_name=trigger_name,
-                    state=state,
-                    state_detail=detail,
-                    arguments=arguments,
-                    options=options,
-                    started_on=now,
-                    last_modified_on=now,
-                    log_dir=str(self.settings.logs_dir / "runs" / run_id),
-                    metrics={},
-                )
+            return self.add_run(session, job_name, request, trigger_name=trigger_name)
+
+    def add_run(
+        self,
+        session: Session,
+        job_name: str,
+        request: dict[str, Any],
+        *,
+        trigger_name: str | None = None,
+        workflow: tuple[str, str] | None = None,
+        predecessors: list[dict[str, str]] | None = None,
+    ) -> str:
+        """``begin_run`` inside the caller's transaction (a trigger firing starts all its actions in one).
+        ``workflow`` is (workflow name, workflow run id): the run gets ``--WORKFLOW_NAME`` and
+        ``--WORKFLOW_RUN_ID``."""
+        job_row = self._job_row(session, job_name, for_update=True)
+        job = {"Name": job_row.name, **job_row.definition}
+        previous = None
+        if request.get("JobRunId"):
+            previous = self._run(session, job_name, request["JobRunId"])
+        base_arguments = dict(previous.arguments) if previous is not None else {}
+        given = check_arguments(request.get("Arguments") or {})
+        arguments = merge_arguments(job, {**base_arguments, **given})
+        if workflow is not None:
+            arguments.update({"--WORKFLOW_NAME": workflow[0], "--WORKFLOW_RUN_ID": workflow[1]})
+        options = self._run_options(job, request, arguments)
+        queuing = request.get("JobRunQueuingEnabled", job.get("JobRunQueuingEnabled", False))
+        options["JobRunQueuingEnabled"] = bool(queuing)
+        if predecessors:
+            options["PredecessorRuns"] = predecessors
+        state, detail = "STARTING", None
+        if self._active(session, job_name) >= job["ExecutionProperty"]["MaxConcurrentRuns"]:
+            if not queuing:
+                raise ConcurrentRunsExceededException(f"Concurrent runs exceeded for {job_name}")
+            state, detail = "WAITING", _waiting_detail(job)
+        now = utcnow()
+        run_id = new_run_id()
+        session.add(
+            JobRunRow(
+                run_id=run_id,
+                job_name=job_name,
+                attempt=0 if previous is None else previous.attempt + 1,
+                previous_run_id=None if previous is None else previous.run_id,
+                trigger_name=trigger_name,
+                workflow_run_id=None if workflow is None else workflow[1],
+                state=state,
+                state_detail=detail,
+                arguments=arguments,
+                options=options,
+                started_on=now,
+                last_modified_on=now,
+                log_dir=str(self.settings.logs_dir / "runs" / run_id),
+                metrics={},
             )
+        )
+        session.flush()
+        return run_id
+
+    def add_failed_start(
+        self,
+        session: Session,
+        job_name: str,
+        message: str,
+        *,
+        trigger_name: str,
+        workflow_run_id: str | None = None,
+        arguments: dict[str, str] | None = None,
+    ) -> str:
+        """A trigger could not start ``job_name`` (deleted, at its run limit, no script ...): the attempt
+        is recorded as an ERROR run, so the workflow's graph and the job's runs show why."""
+        now = utcnow()
+        run_id = new_run_id()
+        session.add(
+            JobRunRow(
+                run_id=run_id,
+                job_name=job_name,
+                attempt=0,
+                trigger_name=trigger_name,
+                workflow_run_id=workflow_run_id,
+                state="ERROR",
+                arguments=dict(arguments or {}),
+                options={},
+                started_on=now,
+                last_modified_on=now,
+                completed_on=now,
+                error_message=message,
+                metrics={},
+            )
+        )
+        record_event(
+            session, "JOB_RUN", name=job_name, run_id=run_id, state="ERROR", workflow_run_id=workflow_run_id
+        )
         return run_id
 
     def _run_options(
@@ -326,6 +393,20 @@ class JobRuns:
             if state == "FAILED" and job is not None and row.attempt < job.definition.get("MaxRetries", 0):
                 retry = self._retry(session, row)
             job_name = row.job_name
+            if retry is None and (row.trigger_name or row.workflow_run_id):
+                record_event(
+                    session,
+                    "JOB_RUN",
+                    name=job_name,
+                    run_id=row.run_id,
+                    state=state,
+                    workflow_run_id=row.workflow_run_id,
+                )
+                notify = True
+            else:
+                notify = False
+        if notify:
+            wake_scheduler(self.settings)
         return ([retry] if retry else []) + self.dequeue(job_name)
 
     def _retry(self, session: Session, failed: JobRunRow) -> str:
@@ -340,6 +421,7 @@ class JobRuns:
                 attempt=failed.attempt + 1,
                 previous_run_id=failed.run_id,
                 trigger_name=failed.trigger_name,
+                workflow_run_id=failed.workflow_run_id,
                 state="WAITING" if waiting else "STARTING",
                 state_detail="Waiting for a free run slot of the job" if waiting else None,
                 arguments=dict(failed.arguments),
@@ -433,7 +515,7 @@ def _run_shape(row: JobRunRow) -> dict[str, Any]:
         "JobRunState": row.state,
         "Arguments": dict(row.arguments),
         "ErrorMessage": row.error_message,
-        "PredecessorRuns": [],
+        "PredecessorRuns": list(options.get("PredecessorRuns") or []),
         "ExecutionTime": _execution_time(row),
         "Timeout": options.get("Timeout"),
         "MaxCapacity": options.get("MaxCapacity"),

@@ -198,6 +198,9 @@ class CrawlerRow(Base):
     last_updated: Mapped[dt.datetime]
     # What earlier crawls saw (folders, for CRAWL_NEW_FOLDERS_ONLY; tables they made).
     memory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # SCHEDULED | NOT_SCHEDULED (Start/StopCrawlerSchedule); when the scheduler starts it next.
+    schedule_state: Mapped[str | None] = mapped_column(String(16))
+    next_fire_at: Mapped[dt.datetime | None]
 
 
 class CrawlRow(Base):
@@ -221,6 +224,8 @@ class CrawlRow(Base):
     pid: Mapped[int | None]
     stop_requested: Mapped[bool] = mapped_column(default=False)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trigger_name: Mapped[str | None] = mapped_column(NAME)  # the trigger that started it, if one did
+    workflow_run_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class ClassifierRow(Base):
@@ -261,6 +266,7 @@ class JobRunRow(Base):
         UniqueConstraint("run_id", name="uq_job_runs_run_id"),
         Index("ix_job_runs_job_state", "job_name", "state"),
         Index("ix_job_runs_state", "state"),
+        Index("ix_job_runs_job_id", "job_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -288,3 +294,131 @@ class JobRunRow(Base):
     log_dir: Mapped[str | None] = mapped_column(Text)
     event_log_dir: Mapped[str | None] = mapped_column(Text)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workflow_run_id: Mapped[str | None] = mapped_column(String(255), index=True)
+
+
+class TriggerRow(Base):
+    """A trigger: CreateTrigger's fields as Glue shapes them, its state, and when it fires next."""
+
+    __tablename__ = "triggers"
+    __table_args__ = (UniqueConstraint("name", name="uq_triggers_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    workflow_name: Mapped[str | None] = mapped_column(NAME, index=True)
+    type: Mapped[str] = mapped_column(String(16))  # SCHEDULED | CONDITIONAL | ON_DEMAND | EVENT
+    state: Mapped[str] = mapped_column(String(16))  # CREATED | ACTIVATED | DEACTIVATED
+    description: Mapped[str | None] = mapped_column(Text)
+    schedule: Mapped[str | None] = mapped_column(Text)
+    predicate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actions: Mapped[list[Any]] = mapped_column(default=list)
+    event_batching: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    event_source: Mapped[str | None] = mapped_column(Text)  # s3:// prefix an EVENT trigger watches
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_on: Mapped[dt.datetime]
+    last_modified_on: Mapped[dt.datetime]
+    activated_on: Mapped[dt.datetime | None]  # rate() schedules count from here
+    next_fire_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class WorkflowRow(Base):
+    __tablename__ = "workflows"
+    __table_args__ = (UniqueConstraint("name", name="uq_workflows_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    description: Mapped[str | None] = mapped_column(Text)
+    default_run_properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    max_concurrent_runs: Mapped[int | None]
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_on: Mapped[dt.datetime]
+    last_modified_on: Mapped[dt.datetime]
+
+
+class WorkflowRunRow(Base):
+    """A workflow run, with the workflow's triggers as they were when it started (Glue freezes them)."""
+
+    __tablename__ = "workflow_runs"
+    __table_args__ = (
+        UniqueConstraint("run_id", name="uq_workflow_runs_run_id"),
+        Index("ix_workflow_runs_workflow_id", "workflow_name", "id"),
+        Index("ix_workflow_runs_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(255))
+    workflow_name: Mapped[str] = mapped_column(NAME)
+    previous_run_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))  # RUNNING | COMPLETED | STOPPING | STOPPED | ERROR
+    error_message: Mapped[str | None] = mapped_column(Text)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_on: Mapped[dt.datetime]
+    completed_on: Mapped[dt.datetime | None]
+    triggers: Mapped[list[Any]] = mapped_column(default=list)
+    # Nodes ("JOB:name", "CRAWLER:name") a resumed run runs again; the others keep the previous run's.
+    rerun: Mapped[list[Any] | None] = mapped_column(JSON)
+    event_batch: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class TriggerFiringRow(Base):
+    """A conditional trigger fired. ``once_key`` (trigger and workflow run) makes a workflow's trigger
+    fire at most once per run, whatever the number of schedulers."""
+
+    __tablename__ = "trigger_firings"
+    __table_args__ = (
+        UniqueConstraint("once_key", name="uq_trigger_firings_once_key"),
+        Index("ix_trigger_firings_trigger_id", "trigger_name", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger_name: Mapped[str] = mapped_column(NAME)
+    workflow_run_id: Mapped[str | None] = mapped_column(String(255))
+    once_key: Mapped[str | None] = mapped_column(String(600))
+    fired_on: Mapped[dt.datetime]
+    predecessors: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class OrchestrationEventRow(Base):
+    """Something the scheduler reacts to, stored before anyone is told: a trigger-started job run or
+    crawl ended (JOB_RUN, CRAWL), or an event arrived for an EVENT trigger (FILE, POSTED)."""
+
+    __tablename__ = "orchestration_events"
+    __table_args__ = (
+        Index("ix_orchestration_events_pending", "processed", "id"),
+        Index("ix_orchestration_events_trigger", "trigger_name", "processed", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    trigger_name: Mapped[str | None] = mapped_column(NAME)  # EVENT triggers: whose event it is
+    name: Mapped[str | None] = mapped_column(NAME)  # the job or crawler that ended
+    run_id: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str | None] = mapped_column(String(16))
+    workflow_run_id: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(Text)  # the file that arrived, or what posted the event
+    received_on: Mapped[dt.datetime]
+    processed: Mapped[bool] = mapped_column(default=False)
+    consumed_by: Mapped[str | None] = mapped_column(String(255))  # the workflow run an event started
+
+
+class LeaseRow(Base):
+    """A named lease: one holder at a time until it expires (the scheduler's single-instance lock)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[dt.datetime]
+
+
+class WatchedFileRow(Base):
+    """A file an EVENT trigger has seen under its prefix (so a file makes one event, across restarts)."""
+
+    __tablename__ = "watched_files"
+    __table_args__ = (UniqueConstraint("trigger_name", "path_hash", name="uq_watched_files_trigger_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger_name: Mapped[str] = mapped_column(NAME)
+    path_hash: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
