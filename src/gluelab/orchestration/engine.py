@@ -66,10 +66,6 @@ class Launch:
         return self
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def new_workflow_run_id() -> str:
     return "wr_" + uuid.uuid4().hex + uuid.uuid4().hex
 
@@ -347,7 +343,7 @@ class Engine:
             .limit(1)
         )
         activated = session.scalar(select(TriggerRow.activated_on).where(TriggerRow.name == trigger_name))
-        moments = [_aware(m) for m in (fired, activated) if m is not None]
+        moments = [m for m in (fired, activated) if m is not None]
         return max(moments) if moments else None
 
     def _latest_end(
@@ -398,7 +394,7 @@ class Engine:
         if row.type != "SCHEDULED" or row.state != "ACTIVATED" or not row.schedule:
             row.next_fire_at = None
             return
-        anchor = _aware(row.activated_on) if row.activated_on else now
+        anchor = row.activated_on if row.activated_on else now
         row.next_fire_at = parse_schedule(row.schedule).next_after(now, anchor=anchor)
 
     def fire_due(self, now: dt.datetime, fence: Fence | None = None) -> int:
@@ -451,14 +447,9 @@ class Engine:
 
     def _fire_scheduled(self, session: Session, trigger_id: int, now: dt.datetime) -> Launch | None:
         row = session.scalar(select(TriggerRow).where(TriggerRow.id == trigger_id).with_for_update())
-        if (
-            row is None
-            or row.state != "ACTIVATED"
-            or row.next_fire_at is None
-            or _aware(row.next_fire_at) > now
-        ):
+        if row is None or row.state != "ACTIVATED" or row.next_fire_at is None or row.next_fire_at > now:
             return None  # another scheduler (or a user) got there first
-        due = _aware(row.next_fire_at)
+        due = row.next_fire_at
         self.schedule_next(row, now)
         if self._missed(due, now, f"trigger {row.name}"):
             return None
@@ -473,7 +464,7 @@ class Engine:
         row = session.scalar(select(CrawlerRow).where(CrawlerRow.id == crawler_id).with_for_update())
         if row is None or row.schedule_state != "SCHEDULED" or row.next_fire_at is None:
             return None
-        due = _aware(row.next_fire_at)
+        due = row.next_fire_at
         if due > now:
             return None
         row.next_fire_at = parse_schedule(row.schedule).next_after(now) if row.schedule else None
@@ -520,7 +511,7 @@ class Engine:
         )
         if not pending:
             return None
-        waited = (now - _aware(pending[0].received_on)).total_seconds()
+        waited = (now - pending[0].received_on).total_seconds()
         if len(pending) < size and waited < window:
             return None
         workflow = session.scalar(select(WorkflowRow).where(WorkflowRow.name == trigger.workflow_name))

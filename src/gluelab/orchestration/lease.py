@@ -26,10 +26,6 @@ class LeaseLost(RuntimeError):
     """Another process holds the lease now; the transaction that found it out is rolled back."""
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 class Lease:
     def __init__(self, store: Store, name: str, ttl: float = TTL_SECONDS):
         self.store = store
@@ -47,7 +43,7 @@ class Lease:
                 if row is None:
                     session.add(LeaseRow(name=self.name, holder=self.holder, expires_at=now + self.ttl))
                     return True
-                if row.holder != self.holder and _aware(row.expires_at) > now and not _dead(row.holder):
+                if row.holder != self.holder and row.expires_at > now and not _dead(row.holder):
                     return False
                 row.holder, row.expires_at = self.holder, now + self.ttl
                 return True

@@ -9,7 +9,6 @@ trigger starts its workflow on batches of events: files arriving under the s3://
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -374,7 +373,3 @@ def trigger_shape(row: TriggerRow) -> dict[str, Any]:
         "EventBatchingCondition": dict(row.event_batching) if row.event_batching else None,
     }
     return {k: v for k, v in shape.items() if v is not None}
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)

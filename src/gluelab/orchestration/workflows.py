@@ -8,7 +8,6 @@ watch. A run freezes the triggers as they were when it started; the engine moves
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -431,4 +430,4 @@ def _crawl_shape(crawl: CrawlRow) -> dict[str, Any]:
     return {k: v for k, v in shape.items() if v is not None}
 
 
-__all__ = ["WorkflowService", "workflow_triggers", "uuid"]
+__all__ = ["WorkflowService", "workflow_triggers"]
