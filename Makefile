@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gluelab needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m gluelab.runtime.system --install --test
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -m gluelab.runtime.system --install
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

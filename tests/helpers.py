@@ -54,6 +54,7 @@ def gluelab_env(home: Path, database_url: str | None = None, **extra: str) -> di
     if database_url:
         env["GLUELAB_DATABASE_URL"] = database_url
     env["GLUELAB_WARM_POOL_SIZE"] = "0"  # no Spark spares unless a test asks for them
+    env["GLUELAB_SESSION_POOL_SIZE"] = "0"
     env.update(extra)
     return env
 

@@ -38,6 +38,8 @@ class Settings:
     spark_conf: tuple[tuple[str, str], ...] = ()
     # Pre-started job-run interpreters with Spark ready, kept by the supervisor (0 turns warm start off).
     warm_pool_size: int = 1
+    # Pre-started interactive-session processes with Spark ready, kept by the server (0: sessions start cold).
+    session_pool_size: int = 1
     # What the scheduler does with fire times it missed while no scheduler ran: run-once or skip.
     missed_schedules: str = "run-once"
     # Whether ``gluelab serve`` (and the lab) run a scheduler; several may, one at a time fires (a lease).
@@ -82,6 +84,7 @@ class Settings:
             "GLUELAB_ACCOUNT_ID": self.account_id,
             "GLUELAB_SPARK_MASTER": self.spark_master,
             "GLUELAB_WARM_POOL_SIZE": str(self.warm_pool_size),
+            "GLUELAB_SESSION_POOL_SIZE": str(self.session_pool_size),
             "GLUELAB_MISSED_SCHEDULES": self.missed_schedules,
             "GLUELAB_SCHEDULER": "true" if self.scheduler else "false",
         }
@@ -128,6 +131,9 @@ class Settings:
             "spark_master": str(pick("spark_master", cls.spark_master)),
             "spark_conf": _as_conf(file_values.get("spark_conf", {})),
             "warm_pool_size": _as_int("warm_pool_size", pick("warm_pool_size", cls.warm_pool_size)),
+            "session_pool_size": _as_int(
+                "session_pool_size", pick("session_pool_size", cls.session_pool_size)
+            ),
             "missed_schedules": str(pick("missed_schedules", cls.missed_schedules)),
             "scheduler": _as_bool("scheduler", pick("scheduler", cls.scheduler)),
             "token_override": pick("token", None),
@@ -139,6 +145,10 @@ class Settings:
             raise SettingsError(f"port must be between 0 and 65535, not {values['port']}")
         if not (0 <= values["warm_pool_size"] <= 8):
             raise SettingsError(f"warm_pool_size must be between 0 and 8, not {values['warm_pool_size']}")
+        if not (0 <= values["session_pool_size"] <= 4):
+            raise SettingsError(
+                f"session_pool_size must be between 0 and 4, not {values['session_pool_size']}"
+            )
         if values["missed_schedules"] not in ("run-once", "skip"):
             raise SettingsError(
                 f"missed_schedules must be run-once or skip, not {values['missed_schedules']!r}"

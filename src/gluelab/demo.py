@@ -99,6 +99,7 @@ def run_demo(workspace: Path) -> None:
     ) as progress:
         boot = progress.add_task("Starting gluelab serve", total=1)
         env = {k: v for k, v in os.environ.items() if k != "GLUELAB_DATABASE_URL"}
+        env.setdefault("GLUELAB_SESSION_POOL_SIZE", "0")  # the demo opens no interactive session
         with (workspace / "serve.log").open("wb") as log:
             proc, info = spawn_server(home, env, log)
         progress.advance(boot)

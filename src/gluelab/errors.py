@@ -125,3 +125,7 @@ class UnrecognizedClientException(GlueError):
 
 class InvalidSignatureException(GlueError):
     status = 403
+
+
+class IllegalSessionStateException(GlueError):
+    pass

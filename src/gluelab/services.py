@@ -15,6 +15,7 @@ from .orchestration.engine import Engine
 from .orchestration.triggers import TriggerService
 from .orchestration.workflows import WorkflowService
 from .runtime.bookmarks import BookmarkService
+from .sessions.service import SessionService
 from .store import Store
 
 
@@ -30,6 +31,7 @@ class Services:
         self.engine = Engine(self.store, settings, self.jobs, self.crawlers)
         self.triggers = TriggerService(self.store, settings, self.engine)
         self.workflows = WorkflowService(self.store, settings, self.engine)
+        self.sessions = SessionService(self.store, settings)
 
     @cached_property
     def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -42,6 +44,7 @@ class Services:
             self.jobs,
             self.triggers,
             self.workflows,
+            self.sessions,
         ):
             for name, method in operations_of(service):
                 if name in table:

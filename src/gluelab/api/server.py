@@ -26,6 +26,7 @@ from ..config import Settings
 from ..errors import GlueError, RequestEntityTooLargeException
 from ..orchestration.scheduler import Scheduler
 from ..services import Services, open_services
+from ..sessions import livy
 from . import protocol
 from .auth import SigV4Verifier
 from .dispatch import Dispatcher
@@ -82,6 +83,11 @@ class GlueApiHandler(tornado.web.RequestHandler):
 
     def check_xsrf_cookie(self) -> None:  # signed API calls, not browser forms
         pass
+
+    def get(self) -> None:
+        """``GET /``: who answers here (Livy clients probe the root too)."""
+        self.set_header("Content-Type", "application/json")
+        self.finish({"service": "gluelab", "version": __version__, "glue": "POST /", "livy": "/sessions"})
 
     def authenticate(self, body: bytes) -> None:
         if self.api.verifier is not None:
@@ -149,9 +155,12 @@ def make_app(services: Services, *, verify: bool = True) -> tornado.web.Applicat
         max_request_bytes=settings.max_request_bytes,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-api"),
     )
+    livy_api = livy.LivyApi(services.sessions, settings.token, api.executor)
     return tornado.web.Application(
-        [(r"/", GlueApiHandler, {"api": api}), (r"/ping", PingHandler)],
-        log_function=lambda handler: None,  # our handler writes its own access log
+        [(r"/", GlueApiHandler, {"api": api}), (r"/ping", PingHandler), *livy.routes(livy_api)],
+        default_handler_class=livy.NotFoundHandler,
+        default_handler_args={"livy": livy_api},
+        log_function=lambda handler: None,  # our handlers write their own access log
     )
 
 
@@ -240,6 +249,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
     # The supervisor: reconciles runs left by an earlier server, enforces timeouts, keeps the warm pool.
     services.jobs.executor.supervise()
+    services.sessions.supervise()  # the warm session spare; sessions themselves outlive the server
     scheduler = Scheduler(services) if settings.scheduler else None  # fires while it holds the lease
     if scheduler is not None:
         scheduler.start()
@@ -260,6 +270,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
         await server.close_all_connections()
         if scheduler is not None:
             scheduler.close()
+        services.sessions.close()
         services.jobs.executor.close()  # idle spares end; running runs go on and record their own end
         if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
             path.unlink(missing_ok=True)

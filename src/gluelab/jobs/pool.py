@@ -32,24 +32,35 @@ def spares_dir(settings: Settings) -> Path:
     return settings.logs_dir / "spares"
 
 
-def take_spare(settings: Settings, key: str | None, run_id: str) -> int | None:
-    """Hand ``run_id`` to a ready spare whose Spark matches ``key``; returns its pid, or None."""
-    root = spares_dir(settings)
+def claim_spare(root: Path, key: str | None) -> Path | None:
+    """Claim a ready spare under ``root`` whose Spark matches ``key`` (renaming ``ready`` to ``taken`` is
+    atomic: one taker wins); returns its folder, or None."""
     if key is None or not root.is_dir():
         return None
     for folder in sorted(root.iterdir()):
         try:
             if (folder / "key").read_text() != key:
                 continue
-            (folder / "ready").rename(folder / "taken")  # atomic: one taker wins
-            fd = os.open(folder / "handoff", os.O_WRONLY | os.O_NONBLOCK)  # ENXIO: the spare is gone
-            pid = int((folder / "pid").read_text())
-        except (OSError, ValueError):
+            (folder / "ready").rename(folder / "taken")
+        except OSError:
             continue
-        with os.fdopen(fd, "w") as handoff:
-            handoff.write(run_id + "\n")
-        return pid
+        return folder
     return None
+
+
+def take_spare(settings: Settings, key: str | None, run_id: str) -> int | None:
+    """Hand ``run_id`` to a ready spare whose Spark matches ``key``; returns its pid, or None."""
+    folder = claim_spare(spares_dir(settings), key)
+    if folder is None:
+        return None
+    try:
+        fd = os.open(folder / "handoff", os.O_WRONLY | os.O_NONBLOCK)  # ENXIO: the spare is gone
+        pid = int((folder / "pid").read_text())
+    except (OSError, ValueError):
+        return None
+    with os.fdopen(fd, "w") as handoff:
+        handoff.write(run_id + "\n")
+    return pid
 
 
 @dataclass
@@ -67,9 +78,22 @@ class Spare:
 
 
 class WarmPool:
-    def __init__(self, settings: Settings, size: int):
+    """Keeps ``size`` spares: processes ``python -m MODULE DIR SPEC_JSON`` under ``root`` (the job run
+    spares by default; interactive sessions keep their own)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        size: int,
+        module: str = "gluelab.jobs.spare",
+        root: Path | None = None,
+        spec: dict[str, object] | None = None,
+    ):
         self.settings = settings
         self.size = size
+        self.module = module
+        self.root = root or spares_dir(settings)
+        self.spec = SPARE_SPEC if spec is None else spec
         self.spares: list[Spare] = []
         self.short_since: float | None = None
 
@@ -104,12 +128,12 @@ class WarmPool:
         return sum(1 for s in self.spares if s.ready)
 
     def _start(self) -> Spare:
-        directory = spares_dir(self.settings) / uuid.uuid4().hex[:12]
+        directory = self.root / uuid.uuid4().hex[:12]
         directory.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.settings.child_env()}
         with open(directory / "process.log", "ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gluelab.jobs.spare", str(directory), json.dumps(SPARE_SPEC)],
+                [sys.executable, "-m", self.module, str(directory), json.dumps(self.spec)],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,

@@ -1,6 +1,7 @@
 """What gluelab needs from the machine besides Python packages: a Java for Spark, and Debian's JDBC
-driver packages. ``python -m gluelab.runtime.system [--install]`` checks them (and, as root with
-apt-get, installs what is missing); ``make setup`` runs it."""
+driver packages (with ``--test``, also what the test suite's clients build against).
+``python -m gluelab.runtime.system [--install] [--test]`` checks them (and, as root with apt-get, installs
+what is missing); ``make setup`` runs it."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ import sys
 from .java import DEBIAN_PACKAGE, JavaNotFound, find_java, require_java
 from .jdbc import DRIVERS
 
+# What the test suite's clients need to build (sparkmagic's Kerberos support compiles against it).
+TEST_PACKAGES = {"krb5-config": "libkrb5-dev"}
 
-def missing_packages() -> list[str]:
+
+def missing_packages(for_tests: bool = False) -> list[str]:
     packages = []
+    if for_tests:
+        packages += [package for tool, package in TEST_PACKAGES.items() if shutil.which(tool) is None]
     java, _ = find_java()
     if java is None:
         packages.append(DEBIAN_PACKAGE)
@@ -36,14 +42,15 @@ def install(packages: list[str]) -> None:
 
 
 def main() -> None:
-    missing = missing_packages()
+    for_tests = "--test" in sys.argv
+    missing = missing_packages(for_tests)
     if missing and "--install" in sys.argv:
         print(f"Installing Debian packages: {' '.join(missing)}", file=sys.stderr)
         try:
             install(missing)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
             sys.exit(f"error: {exc}")
-        missing = missing_packages()
+        missing = missing_packages(for_tests)
     try:
         java = require_java()
     except JavaNotFound as exc:

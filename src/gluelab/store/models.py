@@ -422,3 +422,35 @@ class WatchedFileRow(Base):
     trigger_name: Mapped[str] = mapped_column(NAME)
     path_hash: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(Text)
+
+
+class SessionRow(Base):
+    """An interactive session: its Glue Id and its Livy id (``id``; never reused), what it was created
+    with (CreateSession's fields, or Livy's body), its status, and where its process answers."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("session_id", name="uq_sessions_session_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(255))
+    origin: Mapped[str] = mapped_column(String(8))  # glue | livy
+    kind: Mapped[str] = mapped_column(String(16))  # Livy's kind: pyspark | sql
+    # PROVISIONING | READY | STOPPING | STOPPED | FAILED | TIMEOUT
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_on: Mapped[dt.datetime]
+    ready_on: Mapped[dt.datetime | None]
+    completed_on: Mapped[dt.datetime | None]
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
+    pid_started: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(64))
+    app_id: Mapped[str | None] = mapped_column(String(255))
+    warm: Mapped[bool] = mapped_column(default=False)
+    log_dir: Mapped[str | None] = mapped_column(Text)

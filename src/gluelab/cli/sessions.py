@@ -1,0 +1,134 @@
+"""``gluelab sessions`` (interactive sessions: list, stop) and ``gluelab endpoint`` (the development
+endpoint: its status, and a sparkmagic configuration that points at it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..sessions.livy import livy_state
+from ..sessions.service import session_shape
+from .render import console, fail, print_json, when
+from .state import services, settings
+
+app = typer.Typer(
+    no_args_is_help=True, help="Interactive Spark sessions (Livy and Glue interactive sessions)."
+)
+endpoint_app = typer.Typer(no_args_is_help=True, help="The development endpoint: status, client set-up.")
+
+
+@app.command("list")
+def list_(
+    all_: bool = typer.Option(False, "--all", "-a", help="Also ended sessions."),
+    as_json: bool = typer.Option(False, "--json", help="Print Glue-shaped JSON."),
+) -> None:
+    """Sessions with their status, Livy id and state, and how long they have run."""
+    service = services().sessions
+    views = [v for v in service.all() if all_ or v.status in ("PROVISIONING", "READY", "STOPPING")]
+    if as_json:
+        print_json([{**session_shape(v), "LivyId": v.id} for v in views])
+        return
+    table = Table("Id", "Livy id", "Status", "Livy state", "Created", "Start", "Log")
+    for view in views:
+        busy = service.busy(view, touch=False)
+        table.add_row(
+            view.session_id,
+            str(view.id),
+            view.status,
+            livy_state(view, busy),
+            when(view.created_on),
+            "warm" if view.warm else "cold",
+            str(view.log_path or ""),
+        )
+    console.print(table if views else "No sessions" + ("" if all_ else " running (--all shows ended ones)."))
+
+
+@app.command()
+def stop(
+    session_id: str = typer.Argument(None, help="The session's Id (or Livy id)."),
+    all_: bool = typer.Option(False, "--all", help="Stop every running session."),
+) -> None:
+    """Stop a session (StopSession), or all of them."""
+    service = services().sessions
+    if all_:
+        targets = [v for v in service.all() if v.status in ("PROVISIONING", "READY")]
+    elif session_id:
+        view = next((v for v in service.all() if session_id in (v.session_id, str(v.id))), None)
+        if view is None:
+            fail(f"EntityNotFoundException: Session not found: {session_id}")
+        targets = [view]
+    else:
+        fail("name a session, or pass --all")
+    for view in targets:
+        service.stop(view)
+        console.print(f"Stopping {view.session_id}")
+
+
+def _livy_url() -> tuple[str, bool]:
+    from ..api.server import running_server
+
+    s = settings()
+    running = running_server(s)
+    return (running["url"] if running else s.endpoint_url()), bool(running)
+
+
+@endpoint_app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Where the endpoint answers (Glue API, Livy REST), its sessions and its warm spares."""
+    url, running = _livy_url()
+    service = services().sessions
+    views = service.all()
+    info = {
+        "server_running": running,
+        "glue_endpoint": url,
+        "livy_url": url,
+        "sessions_running": sum(1 for v in views if v.status in ("PROVISIONING", "READY", "STOPPING")),
+        "sessions_total": len(views),
+        "warm_spares_ready": service.ready_spares(),
+        "session_pool_size": settings().session_pool_size,
+    }
+    if as_json:
+        print_json(info)
+        return
+    state = "[green]running[/]" if running else "[yellow]not running[/] (start it: gluelab serve)"
+    console.print(f"server            {state}")
+    console.print(f"Glue API          {url}  (boto3, the Glue interactive-sessions kernel)")
+    console.print(f"Livy REST         {url}  (sparkmagic, pylivy)")
+    console.print(f"sessions          {info['sessions_running']} running, {info['sessions_total']} recorded")
+    console.print(f"warm spares       {info['warm_spares_ready']} ready of {info['session_pool_size']}")
+
+
+@endpoint_app.command("sparkmagic-config")
+def sparkmagic_config(
+    path: Path = typer.Option(
+        None, "--path", help="Where to write (default $SPARKMAGIC_CONF_DIR/config.json or ~/.sparkmagic)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+) -> None:
+    """Write a sparkmagic config.json whose PySpark kernel talks to this endpoint."""
+    url, _ = _livy_url()
+    if path is None:
+        path = Path(os.environ.get("SPARKMAGIC_CONF_DIR") or "~/.sparkmagic").expanduser() / "config.json"
+    if path.exists() and path.stat().st_size and not force:
+        fail(f"{path} exists; pass --force to replace it")
+    credentials = {"username": "gluelab", "password": settings().token, "url": url, "auth": "Basic_Access"}
+    config = {
+        "kernel_python_credentials": credentials,
+        "livy_session_startup_timeout_seconds": 120,
+        "wait_for_idle_timeout_seconds": 15,
+        "livy_server_heartbeat_timeout_seconds": 60,
+        "heartbeat_refresh_seconds": 30,
+        "use_auto_viz": True,
+        "coerce_dataframe": True,
+        "default_maxrows": 2500,
+        "session_configs": {},
+        "session_configs_defaults": {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    os.chmod(path, 0o600)  # it holds the token
+    console.print(f"Wrote {path}: sparkmagic's PySpark kernel now uses {url}")
