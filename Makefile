@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/bench_crawler.py
 	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_orchestration.py
+	$(BIN)/python bench/bench_sessions.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache
