@@ -55,9 +55,9 @@ def _warm_up(session: Any) -> None:
     session._jvm.System.gc()  # give back the warm-up's garbage: a spare waits small
 
 
-def _watch(spare_dir: Path, received: threading.Event) -> None:
-    """End an untaken spare whose supervisor is gone or closed the pool (and one whose taker vanished)."""
-    parent = os.getppid()
+def _watch(spare_dir: Path, received: threading.Event, parent: int) -> None:
+    """End an untaken spare whose supervisor (``parent``, read when the process began: it may be gone
+    before Spark is up) is gone or closed the pool (and one whose taker vanished)."""
     taken_at: float | None = None
     while not received.wait(0.5):
         ready, taken = (spare_dir / "ready"), (spare_dir / "taken")
@@ -75,6 +75,7 @@ def _watch(spare_dir: Path, received: threading.Event) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parent = os.getppid()
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: python -m gluelab.jobs.spare DIR SPEC_JSON", file=sys.stderr)
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     (spare_dir / "pid").write_text(str(os.getpid()))
     os.mkfifo(spare_dir / "handoff")
     received = threading.Event()
-    threading.Thread(target=_watch, args=(spare_dir, received), daemon=True).start()
+    threading.Thread(target=_watch, args=(spare_dir, received, parent), daemon=True).start()
     (spare_dir / "ready").touch()
     with open(spare_dir / "handoff", encoding="utf-8") as handoff:  # blocks until a taker opens it
         run_id = handoff.readline().strip()

@@ -367,7 +367,8 @@ def run_session(row_id: int) -> None:
     _finish(repl, repl.loop())
 
 
-def run_spare(directory: Path) -> None:
+def run_spare(directory: Path, parent: int) -> None:
+    """``parent`` (the pool's server) is read when the process began: it may be gone before Spark is up."""
     from .spec import spare_spec
 
     settings = Settings.load()
@@ -384,7 +385,6 @@ def run_spare(directory: Path) -> None:
     (directory / "pid").write_text(str(os.getpid()))
     (directory / "address").write_text(json.dumps({"address": address, "secret": secret}))
     (directory / "ready").touch()
-    parent = os.getppid()
     taken_at: float | None = None
     while not repl.adopted.wait(0.5):
         if (directory / "taken").exists():
@@ -397,13 +397,14 @@ def run_spare(directory: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parent = os.getppid()
     args = sys.argv[1:] if argv is None else argv
     signal.signal(signal.SIGINT, signal.default_int_handler)
     socket.setdefaulttimeout(None)
     if len(args) == 2 and args[0] == "--session":
         run_session(int(args[1]))
     elif len(args) == 2:
-        run_spare(Path(args[0]))
+        run_spare(Path(args[0]), parent)
     else:
         print("usage: python -m gluelab.sessions.repl --session ID | DIR SPEC_JSON", file=sys.stderr)
         return 2
