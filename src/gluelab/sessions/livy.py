@@ -197,7 +197,7 @@ class LivyHandler(tornado.web.RequestHandler):
 
     def _session(self, view: SessionView, touch: bool) -> dict[str, Any]:
         busy = self.livy.sessions.busy(view, touch=touch)
-        tail = self.livy.sessions.log_lines(view)[-LOG_TAIL:]
+        tail = self.livy.sessions.log_tail(view, LOG_TAIL)
         return session_json(view, livy_state(view, busy), tail)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import secrets
 import signal
@@ -166,7 +167,7 @@ class SessionService:
         with open(log_dir / "session.log", "ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "gluelab.sessions.repl", "--session", str(row_id)],
-                env={**_environ(), **self.settings.child_env()},
+                env={**os.environ, **self.settings.child_env()},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -269,6 +270,16 @@ class SessionService:
             row = db.get(SessionRow, view.id)
             if row is not None:
                 db.delete(row)
+
+    def log_tail(self, view: SessionView, lines: int) -> list[str]:
+        """The last ``lines`` lines of the session's log, reading only the file's end (Livy clients ask for
+        it on every poll)."""
+        path = view.log_path
+        if path is None or not path.exists():
+            return []
+        with path.open("rb") as f:
+            f.seek(max(0, path.stat().st_size - 64 * 1024))
+            return f.read().decode(errors="replace").splitlines()[-lines:]
 
     def log_lines(self, view: SessionView) -> list[str]:
         path = view.log_path
@@ -379,12 +390,6 @@ class SessionService:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def _seconds(start: Any, end: Any) -> float:
