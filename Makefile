@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_orchestration.py
 	$(BIN)/python bench/bench_sessions.py
+	$(BIN)/python bench/bench_notebooks.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache

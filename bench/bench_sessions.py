@@ -3,7 +3,8 @@
 
 1. A trivial statement's round trip (submit, then poll until it is available, polling without pause),
    p50 over N statements, through Livy REST and through the Glue interactive-sessions API (boto3).
-   Target p50 <= 20 ms over REST. (The kernel's round trip comes with the kernel.)
+   Target p50 <= 20 ms over REST. And through the "Glue PySpark (local)" kernel (jupyter_client's
+   execute until its reply), with the time its first Spark cell took (Spark starts in the kernel).
 2. A new session ready (POST /sessions until ``idle``), warm (adopting the spare) and cold (pool empty),
    against a cold ``SparkSession.builder.getOrCreate()`` in a fresh interpreter. Target warm <= 0.2x.
 3. Memory (RSS, with child processes): the server without sessions (target <= 200 MB) and an idle
@@ -98,6 +99,36 @@ class Endpoint:
         self.log.close()
 
 
+def kernel_measures(work: Path, statements: int) -> dict[str, float]:
+    """The local kernel: its first Spark cell (Spark starting in the kernel), then trivial cells."""
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLUELAB_")}
+    env["GLUELAB_HOME"] = str(work / "kernel-home")
+    manager, client = start_new_kernel(kernel_name="glue_pyspark_local", env=env, startup_timeout=120)
+    try:
+        started = time.perf_counter()
+        reply = client.execute_interactive("spark.range(1).count()", timeout=300, output_hook=lambda m: None)
+        first = time.perf_counter() - started
+        assert reply["content"]["status"] == "ok", reply["content"]
+        times = []
+        for i in range(statements + 5):
+            started = time.perf_counter()
+            client.execute_interactive("1", timeout=60, output_hook=lambda m: None)
+            if i >= 5:
+                times.append(time.perf_counter() - started)
+        time.sleep(2)
+        rss = rss_mb(manager.provisioner.process.pid)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel()
+    return {
+        "kernel_first_spark_cell_s": first,
+        "kernel_round_trip_p50_ms": statistics.median(times) * 1000,
+        "kernel_idle_rss_mb": rss,
+    }
+
+
 def glue_round_trip(glue: Any, session_id: str) -> float:
     started = time.perf_counter()
     statement_id = glue.run_statement(SessionId=session_id, Code="1")["Id"]
@@ -160,6 +191,8 @@ def main() -> None:
             services.close()
         finally:
             endpoint.close()
+        with tempfile.TemporaryDirectory(prefix="gluelab-bench-kernel-") as tmp:
+            results.update(kernel_measures(Path(tmp), args.statements))
     out = subprocess.run([sys.executable, "-c", COLD_SPARK], capture_output=True, text=True, check=True)
     results["cold_getorcreate_s"] = float(out.stdout.strip().splitlines()[-1])
     results["warm_vs_cold_getorcreate"] = results["warm_ready_s"] / results["cold_getorcreate_s"]
@@ -176,6 +209,13 @@ def main() -> None:
         results["livy_round_trip_p50_ms"] <= 20,
     )
     row("trivial statement, Glue API (boto3), p50", f"{results['glue_round_trip_p50_ms']:.1f} ms", "", None)
+    row(
+        "trivial cell, local kernel (jupyter_client), p50",
+        f"{results['kernel_round_trip_p50_ms']:.1f} ms",
+        "",
+        None,
+    )
+    row("local kernel: first Spark cell", f"{results['kernel_first_spark_cell_s']:.2f} s", "", None)
     row("new session ready, warm", f"{results['warm_ready_s']:.3f} s", "", None)
     row("new session ready, cold", f"{results['cold_session_ready_s']:.2f} s", "", None)
     row("cold getOrCreate (fresh interpreter)", f"{results['cold_getorcreate_s']:.2f} s", "baseline", None)
@@ -192,6 +232,7 @@ def main() -> None:
         results["server_rss_mb"] <= 200,
     )
     row("idle session RSS (Python + JVM)", f"{results['idle_session_rss_mb']:.0f} MB", "report", None)
+    row("idle local kernel RSS (Python + JVM)", f"{results['kernel_idle_rss_mb']:.0f} MB", "report", None)
     console.print(table)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -149,12 +149,14 @@ class ServerProcess:
             self.log.close()
 
 
-def run_gluelab(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """``gluelab ARGS`` in a subprocess on ``home``, as a user types it; fails the test on a non-zero exit
-    unless ``check`` is False."""
+def run_gluelab(
+    home: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``gluelab ARGS`` in a subprocess on ``home`` (and ``env`` on top), as a user types it; fails the test
+    on a non-zero exit unless ``check`` is False."""
     result = subprocess.run(
         [sys.executable, "-m", "gluelab", *args],
-        env={**gluelab_env(home), "COLUMNS": "200"},
+        env={**gluelab_env(home), "COLUMNS": "200", **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

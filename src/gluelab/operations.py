@@ -36,16 +36,17 @@ def glue_operation(name: str) -> Callable[[Callable[[Any, Request], Response]], 
 
 
 def gluelab_operation(
-    name: str, *fields: str
+    name: str, *fields: str, optional: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Any, Request], Response]], Callable[..., Response]]:
     """An operation of gluelab's own, beyond Glue's model (``AWSGlue.<name>`` on the same endpoint; boto3
-    cannot call it, the lab and the CLI do). Its request is the string ``fields``, each required."""
+    cannot call it, the lab and the CLI do). Its request is the string ``fields``, each required, and the
+    ``optional`` ones, which the method checks itself."""
 
     def decorate(func: Callable[[Any, Request], Response]) -> Callable[..., Response]:
         @functools.wraps(func)
         def wrapper(self: Any, request: Request | None = None, /, **given: Any) -> Response:
             merged = {**(request or {}), **given} if isinstance(request, dict) or request is None else request
-            return func(self, _check_own(name, merged, fields))
+            return func(self, _check_own(name, merged, fields, optional))
 
         wrapper.glue_operation = name  # type: ignore[attr-defined]
         wrapper.own_operation = True  # type: ignore[attr-defined]
@@ -54,12 +55,12 @@ def gluelab_operation(
     return decorate
 
 
-def _check_own(name: str, request: Any, fields: tuple[str, ...]) -> Request:
+def _check_own(name: str, request: Any, fields: tuple[str, ...], optional: tuple[str, ...] = ()) -> Request:
     from .errors import InvalidInputException
 
     if not isinstance(request, dict):
         raise InvalidInputException(f"{name} takes a JSON object")
-    unknown = sorted(set(request) - set(fields))
+    unknown = sorted(set(request) - set(fields) - set(optional))
     if unknown:
         raise InvalidInputException(f"{name} does not take {', '.join(map(str, unknown))}")
     for field in fields:

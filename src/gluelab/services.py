@@ -10,6 +10,7 @@ from .catalog import CatalogService
 from .config import Settings
 from .crawler import CrawlerService
 from .jobs import JobService
+from .jobs.notebooks import NotebookService
 from .operations import operations_of
 from .orchestration.engine import Engine
 from .orchestration.triggers import TriggerService
@@ -32,6 +33,7 @@ class Services:
         self.triggers = TriggerService(self.store, settings, self.engine)
         self.workflows = WorkflowService(self.store, settings, self.engine)
         self.sessions = SessionService(self.store, settings)
+        self.notebooks = NotebookService(self.store, settings, self.jobs, self.triggers)
 
     @cached_property
     def operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -45,6 +47,7 @@ class Services:
             self.triggers,
             self.workflows,
             self.sessions,
+            self.notebooks,
         ):
             for name, method in operations_of(service):
                 if name in table:

@@ -258,6 +258,9 @@ def test_timeout_ends_the_run_as_timeout(tmp_path: Path, gate):
     run = wait_run(services.jobs.get_job_run, "slow", run_id, timeout=120)
     assert run["JobRunState"] == "TIMEOUT" and "timed out after 1 minute" in run["ErrorMessage"]
     assert 55 <= (run["CompletedOn"] - run["StartedOn"]).total_seconds() < 90
+    deadline = time.monotonic() + 30  # the watchdog records TIMEOUT first, then kills its process group
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not alive(pid)
     services.close()
 

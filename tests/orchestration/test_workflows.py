@@ -251,7 +251,9 @@ def test_stopping_a_workflow_run_stops_its_jobs_and_starts_nothing_more(
     assert run["Status"] == "STOPPED"
     assert services.jobs.get_job_run(JobName="slow", RunId=slow_run)["JobRun"]["JobRunState"] == "STOPPED"
     assert job_runs(services, "after") == []  # a stopping run starts nothing more
-    services.workflows.start_workflow_run(Name="stoppable")  # room again
+    again = services.workflows.start_workflow_run(Name="stoppable")["RunId"]  # room again
+    gate.touch()  # its slow run finishes: no run process is left behind when the test ends
+    assert finished_run(services, "stoppable", again)["Status"] == "COMPLETED"
 
 
 def test_workflow_rules_and_bad_input(services: Services, tmp_path: Path):

@@ -27,7 +27,8 @@ from ..errors import GlueError, RequestEntityTooLargeException
 from ..orchestration.scheduler import Scheduler
 from ..services import Services, open_services
 from ..sessions import livy
-from . import protocol
+from ..sessions.batches import LivyBatches
+from . import protocol, sts
 from .auth import SigV4Verifier
 from .dispatch import Dispatcher
 
@@ -50,6 +51,7 @@ class GlueApi:
     verifier: SigV4Verifier | None
     max_request_bytes: int
     executor: ThreadPoolExecutor
+    identity: dict[str, str]  # who STS GetCallerIdentity says the caller is
 
 
 @tornado.web.stream_request_body
@@ -100,6 +102,8 @@ class GlueApiHandler(tornado.web.RequestHandler):
 
     async def post(self) -> None:
         action = "-"
+        target = self.request.headers.get("X-Amz-Target")
+        query = sts.is_query_request(self.request.headers.get("Content-Type"), target)
         try:
             if self._too_large:
                 raise RequestEntityTooLargeException(
@@ -107,14 +111,22 @@ class GlueApiHandler(tornado.web.RequestHandler):
                 )
             body = b"".join(self._chunks)
             self.authenticate(body)
-            action = protocol.parse_target(self.request.headers.get("X-Amz-Target"))
-            request = protocol.parse_body(body)
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.api.executor, self.api.dispatcher.call, action, request)
-            self._respond(200, protocol.encode(result))
+            if query:
+                action = "sts"
+                self._answer_sts(body)
+            else:
+                action = protocol.parse_target(target)
+                request = protocol.parse_body(body)
+                loop = asyncio.get_running_loop()
+                call = self.api.dispatcher.call
+                result = await loop.run_in_executor(self.api.executor, call, action, request)
+                self._respond(200, protocol.encode(result))
         except GlueError as error:
             self.set_header("x-amzn-ErrorType", error.code)
-            self._respond(error.status, protocol.encode(protocol.error_payload(error)))
+            if query:
+                self._respond_xml(error.status, sts.error_body(error.code, error.message, self._request_id))
+            else:
+                self._respond(error.status, protocol.encode(protocol.error_payload(error)))
         access_log.info(
             "%s %s %d %.1fms %s",
             self.request.remote_ip,
@@ -123,6 +135,15 @@ class GlueApiHandler(tornado.web.RequestHandler):
             (time.perf_counter() - self._started) * 1000,
             self._request_id,
         )
+
+    def _answer_sts(self, body: bytes) -> None:
+        self._respond_xml(*sts.answer(body, self.api.identity, self._request_id))
+
+    def _respond_xml(self, status: int, payload: bytes) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/xml")
+        self.set_header("x-amzn-RequestId", self._request_id)
+        self.finish(payload)
 
     def _respond(self, status: int, payload: bytes) -> None:
         self.set_status(status)
@@ -151,11 +172,13 @@ def make_app(services: Services, *, verify: bool = True) -> tornado.web.Applicat
     settings = services.settings
     api = GlueApi(
         dispatcher=Dispatcher(services),
-        verifier=SigV4Verifier(settings.access_key_id, settings.token) if verify else None,
+        verifier=SigV4Verifier(settings.access_key_id, settings.token, ("glue", "sts")) if verify else None,
         max_request_bytes=settings.max_request_bytes,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-api"),
+        identity=sts.caller_identity(settings.account_id, settings.access_key_id),
     )
-    livy_api = livy.LivyApi(services.sessions, settings.token, api.executor)
+    batches = LivyBatches(services.jobs)
+    livy_api = livy.LivyApi(services.sessions, batches, settings.token, api.executor)
     return tornado.web.Application(
         [(r"/", GlueApiHandler, {"api": api}), (r"/ping", PingHandler), *livy.routes(livy_api)],
         default_handler_class=livy.NotFoundHandler,

@@ -14,7 +14,7 @@ from .. import __version__
 from ..config import SettingsError
 from ..errors import GlueError
 from ..runtime.java import JavaNotFound, find_java, install_java
-from . import bookmarks, catalog, crawlers, jobs, sessions, triggers, workflows
+from . import bookmarks, catalog, crawlers, jobs, notebooks, sessions, triggers, workflows
 from .render import console, fail, print_json
 from .state import services, settings
 
@@ -29,6 +29,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(bookmarks.app, name="bookmarks")
 app.add_typer(crawlers.app, name="crawlers")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(notebooks.app, name="notebooks")
 app.add_typer(triggers.app, name="triggers")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(sessions.app, name="sessions")

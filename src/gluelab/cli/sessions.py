@@ -132,3 +132,50 @@ def sparkmagic_config(
     path.write_text(json.dumps(config, indent=2) + "\n")
     os.chmod(path, 0o600)  # it holds the token
     console.print(f"Wrote {path}: sparkmagic's PySpark kernel now uses {url}")
+
+
+def _put_section(path: Path, header: str, lines: list[str], force: bool) -> None:
+    """Add (or with ``force`` replace) one ``[header]`` section of an AWS ini file, keeping the rest of
+    the file (comments included) as it is."""
+    text = path.read_text() if path.exists() else ""
+    kept: list[str] = []
+    inside = found = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            inside = stripped[1:-1].strip() == header
+            found = found or inside
+        if not inside:
+            kept.append(line)
+    if found and not force:
+        fail(f"{path} already has [{header}]; pass --force to replace it")
+    body = "\n".join(kept).rstrip()
+    section = "\n".join([f"[{header}]", *lines])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text((body + "\n\n" if body else "") + section + "\n")
+    os.chmod(path, 0o600)
+
+
+@endpoint_app.command("aws-profile")
+def aws_profile(
+    name: str = typer.Option("gluelab", "--name", help="The profile's name."),
+    force: bool = typer.Option(False, "--force", help="Replace a profile of that name."),
+) -> None:
+    """Write an AWS profile that points at this endpoint (region, endpoint_url, gluelab's key and token, a
+    role for Glue's interactive-sessions kernel). Files: $AWS_CONFIG_FILE and $AWS_SHARED_CREDENTIALS_FILE,
+    or ~/.aws/config and ~/.aws/credentials."""
+    s = settings()
+    url, _ = _livy_url()
+    config = Path(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
+    credentials = Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials").expanduser()
+    role = f"arn:aws:iam::{s.account_id}:role/gluelab"
+    header = name if name == "default" else f"profile {name}"
+    _put_section(
+        config, header, [f"region = {s.region}", f"endpoint_url = {url}", f"glue_iam_role = {role}"], force
+    )
+    keys = [f"aws_access_key_id = {s.access_key_id}", f"aws_secret_access_key = {s.token}"]
+    _put_section(credentials, name, keys, force)
+    console.print(
+        f"Wrote profile {name!r} to {config} and {credentials}: boto3 and Glue's kernel reach {url}"
+    )
+    console.print(f"In a Glue PySpark notebook: %profile {name}   (or set glue_profile={name})")

@@ -4,11 +4,14 @@ honours and those it accepts and ignores (each with a note for the run log)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..errors import InvalidInputException
 
 RUNTIME_INJECTED = ("--JOB_NAME", "--JOB_ID", "--JOB_RUN_ID")
+# gluelab's own: a Livy batch's ``args`` (a JSON list), which its script gets as sys.argv[1:].
+POSITIONAL_ARGV = "--gluelab-positional-argv"
 
 # Special parameters gluelab acts on (see the launchers); the value says how, for the run log.
 HONOURED = {
@@ -30,6 +33,7 @@ HONOURED = {
     "--enable-glue-datacatalog": "always on: spark.sql sees the Data Catalog",
     "--customer-driver-env-vars": "set in the driver's environment",
     "--job-language": "python only",
+    POSITIONAL_ARGV: "a Livy batch's own arguments, the script's sys.argv",
 }
 
 # Accepted and ignored: they configure AWS services or cluster features that do not exist locally.
@@ -91,7 +95,10 @@ def merge_arguments(job: dict[str, Any], run_arguments: dict[str, Any]) -> dict[
 
 
 def script_argv(arguments: dict[str, str], job_name: str, run_id: str) -> list[str]:
-    """The command-line arguments a Glue script receives (``sys.argv[1:]``), runtime ones included."""
+    """The command-line arguments a Glue script receives (``sys.argv[1:]``), runtime ones included; a
+    Livy batch's script receives its own positional ``args`` instead."""
+    if POSITIONAL_ARGV in arguments:
+        return [str(a) for a in json.loads(arguments[POSITIONAL_ARGV])]
     argv = ["--JOB_NAME", job_name, "--JOB_ID", f"j_{job_name}", "--JOB_RUN_ID", run_id]
     for name, value in arguments.items():
         argv += [name, value]

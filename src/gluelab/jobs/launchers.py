@@ -1,13 +1,13 @@
 """Launchers: how a run process runs each job type. ``glueetl`` and ``gluestreaming`` run a Glue script
 with Spark ready (a warm spare's, or one started here); ``pythonshell`` runs a script without Spark. A
-new job type (the notebook jobs of papermill) is one more class in ``LAUNCHERS``."""
+new job type is one more class in ``LAUNCHERS``; notebooks (``JobMode: NOTEBOOK``) have their own launchers,
+in ``notebook_launcher``."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import InvalidInputException
 from ..runtime.paths import to_local
+from ..runtime.python_paths import pip_install, py_path_entry
 from ..runtime.runner import execute_script
 from ..runtime.spark import SparkSpec, parse_conf_argument, resolve_conf
 from .arguments import flag, script_argv, split_list
@@ -119,7 +120,7 @@ class Launcher:
             path = self._local(location)
             if not path.exists():
                 raise InvalidInputException(f"--extra-py-files: {location} does not exist")
-            entry = path.parent if path.suffix == ".py" else path
+            entry = py_path_entry(path)
             sys.path.insert(0, str(entry))
             self.logs.note(f"--extra-py-files: {location} on sys.path ({entry})")
 
@@ -129,19 +130,17 @@ class Launcher:
             return
         target = self.logs.dir / "site-packages"
         requirements = [str(self._local(w)) if w.startswith(("s3://", "file://", "/")) else w for w in wanted]
-        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        command += ["--target", str(target)]
-        command += self.arguments.get("--python-modules-installer-option", "").split()
-        self.logs.note("--additional-python-modules: " + " ".join(command + requirements))
+        options = self.arguments.get("--python-modules-installer-option", "")
         started = time.perf_counter()
-        with self.logs.path("run").open("a") as out:
-            done = subprocess.run([*command, *requirements], stdout=out, stderr=subprocess.STDOUT)
-        status = done.returncode
-        if status != 0:
+        try:
+            with self.logs.path("run").open("a") as out:
+                command = pip_install(requirements, target, options, out)
+        except RuntimeError:
             raise InvalidInputException(
                 f"--additional-python-modules: pip could not install {', '.join(wanted)} (see the run log)"
-            )
+            ) from None
         sys.path.insert(0, str(target))
+        self.logs.note("--additional-python-modules: " + " ".join(command))
         self.logs.note(f"--additional-python-modules: installed in {time.perf_counter() - started:.1f} s")
 
     def _environment(self) -> None:
@@ -159,8 +158,7 @@ class Launcher:
     def _py_paths(self) -> list[str]:
         paths = []
         for location in split_list(self.arguments.get("--extra-py-files")):
-            path = self._local(location)
-            paths.append(str(path.parent if path.suffix == ".py" else path))
+            paths.append(str(py_path_entry(self._local(location))))
         return paths
 
 
@@ -231,3 +229,13 @@ LAUNCHERS: dict[str, type[Launcher]] = {
     "gluestreaming": SparkScriptLauncher,
     "pythonshell": PythonShellLauncher,
 }
+
+
+def launcher_for(options: dict[str, Any]) -> type[Launcher]:
+    """The launcher of a run: by job type, and a notebook launcher for ``JobMode: NOTEBOOK``."""
+    kind = options.get("JobType", "glueetl")
+    if options.get("JobMode") == "NOTEBOOK" or str(options.get("Script", "")).endswith(".ipynb"):
+        from .notebook_launcher import NOTEBOOK_LAUNCHERS
+
+        return NOTEBOOK_LAUNCHERS[kind]
+    return LAUNCHERS[kind]

@@ -20,7 +20,7 @@ from typing import Any
 from ..catalog.common import utcnow
 from ..services import Services, open_services
 from .arguments import flag, notes
-from .launchers import LAUNCHERS
+from .launchers import launcher_for
 from .logs import RunLogs
 from .metrics import read_metrics
 from .runs import STOP_GRACE_SECONDS
@@ -100,7 +100,7 @@ class RunProcess:
         jobs = self.services.jobs
         ctx = jobs.run_context(self.run_id)
         kind = ctx["Options"].get("JobType", "glueetl")
-        launcher_type = LAUNCHERS[kind]
+        launcher_type = launcher_for(ctx["Options"])
         logs = RunLogs(Path(ctx["LogDir"]))
         event_dir: Path | None = None
         if launcher_type.uses_spark:
@@ -114,7 +114,10 @@ class RunProcess:
         watchdog = Watchdog(self.services, ctx, event_dir)
         watchdog.start()
         launcher = launcher_type(self.services.settings, ctx, logs, self.warm)
-        logs.note(f"run {self.run_id} of job {ctx['JobName']} (attempt {ctx['Attempt']}), type {kind}")
+        logs.note(
+            f"run {self.run_id} of job {ctx['JobName']} (attempt {ctx['Attempt']}), type {kind}"
+            + (" (notebook)" if ctx["Options"].get("JobMode") == "NOTEBOOK" else "")
+        )
         logs.note(f"script {ctx['Options']['ScriptLocation']} ({ctx['Options']['Script']})")
         for line in notes(ctx["Arguments"]):
             logs.note(line)

@@ -67,4 +67,7 @@ def execute_script(script: Path, args: list[str]) -> int:
         return 0
     except SystemExit as exit_:
         code = exit_.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        if code is None or isinstance(code, int):
+            return code or 0
+        print(code, file=sys.stderr, flush=True)  # as the interpreter does for sys.exit("message")
+        return 1

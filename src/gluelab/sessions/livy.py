@@ -1,5 +1,6 @@
 """The Livy REST face of the session service (what sparkmagic 0.23 and pylivy 0.8 use), served by
-``gluelab serve`` at its root: ``/version``, ``/sessions[/{id}[/state|/log|/statements[/{sid}[/cancel]]]]``.
+``gluelab serve`` at its root: ``/version``, ``/sessions[/{id}[/state|/log|/statements[/{sid}[/cancel]]]]``,
+``/batches[/{id}[/state|/log]]`` (job runs: see ``batches``).
 Exact status codes (201 on creation, 200 otherwise, 404 with a JSON body for anything unknown, 400 for
 bad input, never a 5xx after a side effect), Livy's eleven session states, and heartbeats: any request
 under ``/sessions/{id}`` keeps that session alive. Requests authenticate with gluelab's token, as the
@@ -22,27 +23,16 @@ import tornado.web
 
 from .. import __version__
 from ..errors import EntityNotFoundException, GlueError, IllegalSessionStateException
+from .batches import LivyBatches
 from .service import SessionService, SessionView
-from .spec import conf_value
+from .spec import LIVY_SPARK_FIELDS, LivyBodyError, check_livy_fields, conf_value
 
 log = logging.getLogger("gluelab.livy")
 LIVY_VERSION = "0.8.0-incubating"
 LOG_TAIL = 10
 CREATE_FIELDS = {
     "kind": str,
-    "proxyUser": str,
-    "jars": list,
-    "pyFiles": list,
-    "files": list,
-    "driverMemory": str,
-    "driverCores": int,
-    "executorMemory": str,
-    "executorCores": int,
-    "numExecutors": int,
-    "archives": list,
-    "queue": str,
-    "name": str,
-    "conf": dict,
+    **LIVY_SPARK_FIELDS,
     "heartbeatTimeoutInSecond": int,
     "ttl": str,
     "idleTimeout": str,
@@ -61,6 +51,7 @@ class LivyError(Exception):
 @dataclass
 class LivyApi:
     sessions: SessionService
+    batches: LivyBatches
     token: str
     executor: ThreadPoolExecutor
 
@@ -103,18 +94,7 @@ def session_json(view: SessionView, state: str, log_tail: list[str]) -> dict[str
 
 def check_create_body(body: Any) -> tuple[str, dict[str, Any]]:
     """The session kind and the body to keep; LivyError 400 naming what is wrong."""
-    if not isinstance(body, dict):
-        raise LivyError(400, "The request body must be a JSON object")
-    unknown = sorted(set(body) - set(CREATE_FIELDS))
-    if unknown:
-        raise LivyError(
-            400,
-            f"Unrecognized field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(CREATE_FIELDS))}",
-        )
-    for key, kind in CREATE_FIELDS.items():
-        value = body.get(key)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise LivyError(400, f"Field {key} must be a {kind.__name__}, not {json.dumps(value)}")
+    check_livy_fields(body, CREATE_FIELDS)
     kind = KINDS.get(body.get("kind") or "pyspark")
     if kind is None:
         raise LivyError(
@@ -171,6 +151,8 @@ class LivyHandler(tornado.web.RequestHandler):
             result = await loop.run_in_executor(self.livy.executor, func, *args)
         except LivyError as error:
             self._reply(error.status, {"msg": error.message})
+        except LivyBodyError as error:
+            self._reply(400, {"msg": str(error)})
         except EntityNotFoundException as error:
             self._reply(404, {"msg": error.message})
         except IllegalSessionStateException as error:
@@ -317,6 +299,43 @@ class CompletionHandler(LivyHandler):
         await self.run(200, lambda: {"candidates": [], "session": self._view(session).id})
 
 
+class BatchesHandler(LivyHandler):
+    async def get(self) -> None:
+        await self.run(200, self.livy.batches.all)
+
+    async def post(self) -> None:
+        def create() -> dict[str, Any]:
+            batch = self.livy.batches.create(self.body())
+            self.set_header("Location", f"/batches/{batch['id']}")
+            return batch
+
+        await self.run(201, create)
+
+
+class BatchHandler(LivyHandler):
+    async def get(self, batch: str) -> None:
+        await self.run(200, self.livy.batches.get, int(batch))
+
+    async def delete(self, batch: str) -> None:
+        await self.run(200, self.livy.batches.delete, int(batch))
+
+
+class BatchStateHandler(LivyHandler):
+    async def get(self, batch: str) -> None:
+        def state() -> dict[str, Any]:
+            found = self.livy.batches.get(int(batch))
+            return {"id": found["id"], "state": found["state"]}
+
+        await self.run(200, state)
+
+
+class BatchLogHandler(LivyHandler):
+    async def get(self, batch: str) -> None:
+        start = int(self.get_query_argument("from", "0") or 0)
+        size = int(self.get_query_argument("size", "100") or 100)
+        await self.run(200, self.livy.batches.log, int(batch), start, size)
+
+
 class NotFoundHandler(LivyHandler):
     def prepare(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -335,4 +354,8 @@ def routes(livy: LivyApi) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/sessions/(\d+)/statements/(\d+)", StatementHandler, args),
         (r"/sessions/(\d+)/statements/(\d+)/cancel", CancelHandler, args),
         (r"/sessions/(\d+)/completion", CompletionHandler, args),
+        (r"/batches/?", BatchesHandler, args),
+        (r"/batches/(\d+)", BatchHandler, args),
+        (r"/batches/(\d+)/state", BatchStateHandler, args),
+        (r"/batches/(\d+)/log", BatchLogHandler, args),
     ]

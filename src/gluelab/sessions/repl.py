@@ -20,13 +20,13 @@ import socket
 import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
 from .interpreter import Interpreter
+from .namespace import start_spark
 from .spec import SessionPlan, plan
 
 log = logging.getLogger("gluelab.session")
@@ -279,31 +279,6 @@ class Repl:
 
 
 # -- process set-up ------------------------------------------------------------------------
-def _start_spark(settings: Settings, session_plan: SessionPlan) -> tuple[Any, dict[str, Any]]:
-    from ..runtime.spark import build_session, install_context_hooks
-
-    spark = build_session(settings, session_plan.spark)
-    install_context_hooks(settings)
-    for key, value in session_plan.runtime_conf.items():
-        spark.conf.set(key, value)
-    from pyspark.sql import SQLContext
-
-    from awsglue.context import GlueContext
-
-    context = spark.sparkContext
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sql_context = SQLContext(context, spark)
-    namespace = {
-        "spark": spark,
-        "sc": context,
-        "sqlContext": sql_context,
-        "glueContext": GlueContext(context),
-    }
-    spark.range(1).collect()  # the first job's code paths loaded before the first statement
-    return spark, namespace
-
-
 def _redirect_output(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -355,7 +330,7 @@ def run_session(row_id: int) -> None:
     _redirect_output(Path(row["log_dir"]) / "session.log")
     session_plan = plan(row["origin"], row["request"], row["session_id"])
     try:
-        spark, namespace = _start_spark(settings, session_plan)
+        spark, namespace = start_spark(settings, session_plan)
     except Exception as exc:  # noqa: BLE001 - the session fails and says why
         log.exception("Spark did not start")
         mark_failed(settings, row_id, f"Spark did not start: {exc}")
@@ -374,7 +349,7 @@ def run_spare(directory: Path, parent: int) -> None:
     settings = Settings.load()
     _redirect_output(directory / "session.log")
     session_plan = SessionPlan(spare_spec(), {}, 0, None)
-    spark, namespace = _start_spark(settings, session_plan)
+    spark, namespace = start_spark(settings, session_plan)
     from ..jobs.launchers import spark_key
     from ..services import open_services
 

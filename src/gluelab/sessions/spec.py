@@ -5,6 +5,7 @@ heartbeatTimeoutInSecond, ttl)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,42 @@ LIVY_DEFAULT_IDLE_SECONDS = 3600  # livy.server.session.timeout
 # Spark settings a running session can take (spark.conf.set), so a warm spare still serves the session.
 STATIC_SQL = {"spark.sql.warehouse.dir", "spark.sql.extensions", "spark.sql.catalogImplementation"}
 FORCED = {"spark.sql.pyspark.toJSON.returnDataFrame": "false"}  # sparkmagic parses toJSON's lines
+
+
+# The fields Livy's session and batch bodies share, with their JSON types.
+LIVY_SPARK_FIELDS: dict[str, type] = {
+    "proxyUser": str,
+    "jars": list,
+    "pyFiles": list,
+    "files": list,
+    "driverMemory": str,
+    "driverCores": int,
+    "executorMemory": str,
+    "executorCores": int,
+    "numExecutors": int,
+    "archives": list,
+    "queue": str,
+    "name": str,
+    "conf": dict,
+}
+
+
+class LivyBodyError(ValueError):
+    """A Livy request body Livy would refuse (HTTP 400)."""
+
+
+def check_livy_fields(body: Any, fields: dict[str, type]) -> None:
+    """Raise LivyBodyError naming unknown fields and fields of the wrong JSON type."""
+    if not isinstance(body, dict):
+        raise LivyBodyError("The request body must be a JSON object")
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        known = ", ".join(sorted(fields))
+        raise LivyBodyError(f"Unrecognized field(s) {', '.join(unknown)}; known fields: {known}")
+    for key, kind in fields.items():
+        value = body.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise LivyBodyError(f"Field {key} must be a {kind.__name__}, not {json.dumps(value)}")
 
 
 @dataclass(frozen=True)

@@ -454,3 +454,21 @@ class SessionRow(Base):
     app_id: Mapped[str | None] = mapped_column(String(255))
     warm: Mapped[bool] = mapped_column(default=False)
     log_dir: Mapped[str | None] = mapped_column(Text)
+
+
+class NotebookVersionRow(Base):
+    """One snapshot of a promoted notebook: the job it runs as, where it came from, its content hash, its
+    parameter schema and the job properties its magics gave. A job runs its newest version."""
+
+    __tablename__ = "notebook_versions"
+    __table_args__ = (UniqueConstraint("job_name", "version", name="uq_notebook_versions_job_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_name: Mapped[str] = mapped_column(NAME, index=True)
+    version: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(Text)
+    snapshot_path: Mapped[str] = mapped_column(Text)
+    parameters: Mapped[list[Any]] = mapped_column(default=list)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_on: Mapped[dt.datetime]

@@ -1,0 +1,351 @@
+"""Promoting a notebook to a job in one action. The notebook is snapshotted (content hash, a version per
+change) under ``<home>/notebooks/<job>/``; its ``parameters`` cell gives the typed parameter schema; Glue's
+session magics (``%worker_type``, ``%number_of_workers``, ``%%configure`` ...) become the job's properties,
+as Glue Studio does when it saves a notebook as a job, and are commented out of the snapshot. The job runs
+with ``JobMode: NOTEBOOK`` (see ``notebook_launcher``); a schedule makes a SCHEDULED trigger."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from sqlalchemy import func, select
+
+from ..catalog.common import utcnow
+from ..config import Settings
+from ..errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
+from ..operations import gluelab_operation
+from ..store import Store
+from ..store.models import NotebookVersionRow
+from .notebook_params import parameter_schema
+
+# Magics that configure the session: job properties now, comments in the snapshot.
+CONFIG_LINE_MAGICS = {
+    "glue_version",
+    "worker_type",
+    "number_of_workers",
+    "idle_timeout",
+    "timeout",
+    "session_type",
+    "etl",
+    "streaming",
+    "connections",
+    "extra_py_files",
+    "additional_python_modules",
+    "spark_conf",
+    "session_id_prefix",
+    "profile",
+    "region",
+    "endpoint",
+    "iam_role",
+    "security_config",
+    "extra_jars",
+}
+# Magics about the interactive session itself: meaningless in a job, commented out.
+SESSION_LINE_MAGICS = {"help", "status", "session_id", "list_sessions", "stop_session"}
+CONFIG_CELL_MAGICS = {"configure", "tags", "assume_role"}
+MAGIC_LINE = re.compile(r"^%(?!%)(\w+)\s*(.*)$")
+MARK = "  # gluelab: a job property now"
+
+
+def content_hash(notebook: Path) -> str:
+    """SHA-256 of the cells' types and sources: outputs and metadata do not make a new version."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [[c.cell_type, c.source] for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
+def _cell_magic(source: str) -> tuple[str, str, str] | None:
+    first, _, body = source.partition("\n")
+    match = re.match(r"^%%(\w+)\s*(.*)$", first.strip())
+    return (match.group(1), match.group(2), body) if match else None
+
+
+def job_properties(nb: Any) -> dict[str, Any]:
+    """The CreateJob fields the notebook's session magics stand for (checked as the kernel checks them)."""
+    from ..kernel.magics import FIELDS, IGNORED_FIELDS
+    from ..kernel.session import ConfigError, SessionConfig
+
+    config = SessionConfig()
+    seen: set[str] = set()
+
+    def apply(name: str, value: Any) -> None:
+        try:
+            if name in FIELDS:
+                FIELDS[name](config, value)
+            elif name in ("etl", "streaming"):
+                config.set_session_type(name)
+            elif name == "spark_conf":
+                config.add_spark_conf(str(value))
+            elif name in ("extra_py_files", "additional_python_modules", "extra_jars"):
+                config.set_argument(name.replace("_", "-"), value)
+            elif name == "tags":
+                config.tags.update({str(k): str(v) for k, v in dict(value).items()})
+            else:
+                return  # AWS-only settings mean nothing locally
+        except (ConfigError, ValueError) as exc:
+            raise InvalidInputException(f"%{name} {value}: {exc}") from None
+        seen.add(name)
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        magic = _cell_magic(cell.source)
+        if magic and magic[0] in ("configure", "tags"):
+            try:
+                values = ast.literal_eval(magic[2].strip())
+            except (ValueError, SyntaxError):
+                raise InvalidInputException(f"%%{magic[0]} holds no dict: {magic[2][:60]!r}") from None
+            if magic[0] == "tags":
+                apply("tags", values)
+                continue
+            for key, value in dict(values).items():
+                if key in FIELDS or key == "tags":
+                    apply(key, value)
+                elif key not in IGNORED_FIELDS | {"session_id"}:  # AWS-only, or the session's own id
+                    config.set_argument(str(key), value)
+                    seen.add("arguments")
+            continue
+        for line in cell.source.splitlines():
+            match = MAGIC_LINE.match(line.strip())
+            if match and match.group(1) in CONFIG_LINE_MAGICS:
+                apply(match.group(1), match.group(2).strip())
+    properties: dict[str, Any] = {}
+    if config.session_type == "streaming":
+        properties["JobType"] = "gluestreaming"
+    if "glue_version" in seen:
+        properties["GlueVersion"] = config.glue_version
+    if config.worker_type or config.number_of_workers:
+        properties["WorkerType"] = config.worker_type or "G.1X"
+        properties["NumberOfWorkers"] = config.number_of_workers or 2
+    if "timeout" in seen:
+        properties["Timeout"] = max(1, int(config.timeout))
+    if config.connections:
+        properties["Connections"] = {"Connections": list(config.connections)}
+    if config.default_arguments:
+        properties["DefaultArguments"] = dict(config.default_arguments)
+    if config.tags:
+        properties["Tags"] = dict(config.tags)
+    return properties
+
+
+def snapshot_of(nb: Any) -> Any:
+    """The notebook as the job runs it: session magics commented out (they are job properties now)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        original = cell.source
+        magic = _cell_magic(cell.source)
+        if magic and magic[0] in CONFIG_CELL_MAGICS:
+            cell.source = "\n".join(f"# {line}" for line in cell.source.splitlines()) + MARK
+        else:
+            lines = []
+            for line in cell.source.splitlines():
+                match = MAGIC_LINE.match(line.strip())
+                if match and match.group(1) in CONFIG_LINE_MAGICS | SESSION_LINE_MAGICS:
+                    line = f"# {line}{MARK}"
+                lines.append(line)
+            cell.source = "\n".join(lines)
+        if cell.source != original:
+            cell.metadata["gluelab"] = {"source": original}
+        cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def _version_shape(row: NotebookVersionRow) -> dict[str, Any]:
+    return {
+        "Version": row.version,
+        "Hash": row.content_hash,
+        "SourcePath": row.source_path,
+        "SnapshotPath": row.snapshot_path,
+        "Parameters": row.parameters,
+        "Properties": row.properties,
+        "CreatedOn": row.created_on,
+    }
+
+
+class NotebookService:
+    def __init__(self, store: Store, settings: Settings, jobs: Any, triggers: Any):
+        self.store = store
+        self.settings = settings
+        self.jobs = jobs
+        self.triggers = triggers
+
+    # -- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def _read(path: Path) -> Any:
+        if path.suffix != ".ipynb" or not path.is_file():
+            raise InvalidInputException(f"{path} is not a notebook (.ipynb) file")
+        try:
+            return nbformat.read(path, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
+            raise InvalidInputException(f"{path} is not a readable notebook: {exc}") from None
+
+    def _versions(self, job_name: str) -> list[NotebookVersionRow]:
+        with self.store.read() as session:
+            query = select(NotebookVersionRow).where(NotebookVersionRow.job_name == job_name)
+            rows = list(session.scalars(query.order_by(NotebookVersionRow.version)))
+            session.expunge_all()
+        if not rows:
+            raise EntityNotFoundException(f"Job {job_name} is not a promoted notebook")
+        return rows
+
+    def _snapshot(self, job_name: str, source: Path, nb: Any) -> NotebookVersionRow:
+        """A new version row (and its file) for ``nb``; the caller has checked the content changed."""
+        digest = content_hash(source)
+        properties = job_properties(nb)
+        folder = self.settings.home / "notebooks" / job_name
+        folder.mkdir(parents=True, exist_ok=True)
+        with self.store.write() as session:
+            latest = session.scalar(
+                select(func.max(NotebookVersionRow.version)).where(NotebookVersionRow.job_name == job_name)
+            )
+            version = (latest or 0) + 1
+            path = folder / f"v{version}-{digest[:12]}.ipynb"
+            nbformat.write(snapshot_of(nb), path)
+            row = NotebookVersionRow(
+                job_name=job_name,
+                version=version,
+                content_hash=digest,
+                source_path=str(source),
+                snapshot_path=str(path),
+                parameters=parameter_schema(path),
+                properties=properties,
+                created_on=utcnow(),
+            )
+            session.add(row)
+            session.flush()
+            session.expunge(row)
+        return row
+
+    @staticmethod
+    def _definition(row: NotebookVersionRow, role: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
+        properties = dict(row.properties)
+        kind = properties.pop("JobType", None) or (base or {}).get("Command", {}).get("Name") or "glueetl"
+        properties.pop("Tags", None)
+        definition = {
+            k: v for k, v in (base or {}).items() if k not in ("Name", "CreatedOn", "LastModifiedOn")
+        }
+        for key in ("WorkerType", "NumberOfWorkers", "GlueVersion", "Timeout", "Connections", "MaxCapacity"):
+            definition.pop(key, None)
+        definition.update(
+            Role=role,
+            JobMode="NOTEBOOK",
+            Description=f"Notebook {row.source_path}, version {row.version}",
+            Command={"Name": kind, "ScriptLocation": row.snapshot_path, "PythonVersion": "3"},
+            **properties,
+        )
+        return definition
+
+    # -- operations ----------------------------------------------------------------------------
+    @gluelab_operation("PromoteNotebook", "NotebookPath", optional=("Name", "Schedule", "Role", "Arguments"))
+    def promote_notebook(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: a notebook becomes a job (and, with ``Schedule``, a scheduled one whose
+        runs get ``Arguments``)."""
+        for field in ("Name", "Schedule", "Role"):
+            if request.get(field) is not None and not isinstance(request[field], str):
+                raise InvalidInputException(f"PromoteNotebook: {field} must be a string")
+        arguments = request.get("Arguments")
+        if arguments is not None and not (
+            isinstance(arguments, dict) and all(isinstance(v, str) for v in arguments.values())
+        ):
+            raise InvalidInputException("PromoteNotebook: Arguments must map --names to strings")
+        source = Path(request["NotebookPath"]).expanduser().resolve()
+        nb = self._read(source)
+        name = request.get("Name") or re.sub(r"[^A-Za-z0-9_.-]+", "-", source.stem).strip("-") or "notebook"
+        try:
+            self.jobs.get_job({"JobName": name})
+            raise AlreadyExistsException(
+                f"Job {name} already exists; `gluelab notebooks update {name}` takes a new snapshot"
+            )
+        except EntityNotFoundException:
+            pass
+        properties = job_properties(nb)  # bad magics are refused before anything is written
+        row = self._snapshot(name, source, nb)
+        role = request.get("Role") or "gluelab-notebook"
+        self.jobs.create_job(
+            {"Name": name, **self._definition(row, role), "Tags": properties.get("Tags") or {}}
+        )
+        result = {"Name": name, **_version_shape(row)}
+        if request.get("Schedule"):
+            trigger = f"{name}-schedule"
+            arguments = {"Arguments": request["Arguments"]} if request.get("Arguments") else {}
+            self.triggers.create_trigger(
+                {
+                    "Name": trigger,
+                    "Type": "SCHEDULED",
+                    "Schedule": request["Schedule"],
+                    "Actions": [{"JobName": name, **arguments}],
+                    "StartOnCreation": True,
+                    "Description": f"Schedule of notebook {source.name}",
+                }
+            )
+            result["TriggerName"] = trigger
+        return result
+
+    @gluelab_operation("UpdateNotebookJob", "Name")
+    def update_notebook_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: snapshot the live notebook again when it changed; the job runs it next."""
+        name = request["Name"]
+        latest = self._versions(name)[-1]
+        source = Path(latest.source_path)
+        nb = self._read(source)
+        if content_hash(source) == latest.content_hash:
+            return {"Name": name, "Changed": False, **_version_shape(latest)}
+        row = self._snapshot(name, source, nb)
+        job = self.jobs.get_job({"JobName": name})["Job"]
+        self.jobs.update_job({"JobName": name, "JobUpdate": self._definition(row, job["Role"], job)})
+        return {"Name": name, "Changed": True, **_version_shape(row)}
+
+    @gluelab_operation("GetNotebookJob", "Name")
+    def get_notebook_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: a promoted notebook's versions, parameters, and whether the live file
+        has changed since the newest snapshot."""
+        versions = self._versions(request["Name"])
+        source = Path(versions[-1].source_path)
+        live = content_hash(source) if source.is_file() else None
+        return {
+            "Name": request["Name"],
+            "Versions": [_version_shape(v) for v in versions],
+            "Parameters": versions[-1].parameters,
+            "LiveFileChanged": live is not None and live != versions[-1].content_hash,
+            "LiveFileExists": live is not None,
+        }
+
+    @gluelab_operation("GetNotebookDiff", "Name")
+    def get_notebook_diff(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: what changed in the live notebook since the newest snapshot, as a unified
+        diff of the cells' sources."""
+        latest = self._versions(request["Name"])[-1]
+        source = Path(latest.source_path)
+        snapshot = nbformat.read(latest.snapshot_path, as_version=4)
+        live = self._read(source)
+
+        def text(nb: Any) -> list[str]:
+            lines: list[str] = []
+            for index, cell in enumerate(nb.cells, start=1):
+                lines.append(f"# --- cell {index} ({cell.cell_type}) ---\n")
+                lines += [line + "\n" for line in cell.source.splitlines()]
+            return lines
+
+        diff = difflib.unified_diff(
+            text(_unmarked(snapshot)), text(live), f"version {latest.version}", f"{source} (live)"
+        )
+        body = "".join(diff)
+        return {"Name": request["Name"], "Version": latest.version, "Changed": bool(body), "Diff": body}
+
+
+def _unmarked(nb: Any) -> Any:
+    """A snapshot with its cells' sources as they were before the magics were commented out."""
+    for cell in nb.cells:
+        original = cell.metadata.get("gluelab", {}).get("source")
+        if original is not None:
+            cell.source = original
+    return nb
