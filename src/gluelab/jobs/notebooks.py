@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from sqlalchemy import func, select
 
 from ..catalog.common import utcnow
@@ -54,9 +53,16 @@ MAGIC_LINE = re.compile(r"^%(?!%)(\w+)\s*(.*)$")
 MARK = "  # gluelab: a job property now"
 
 
+def _nbformat() -> Any:
+    """nbformat, imported on first use: its schema validator costs 1.5 s, paid by every CLI call otherwise."""
+    import nbformat
+
+    return nbformat
+
+
 def content_hash(notebook: Path) -> str:
     """SHA-256 of the cells' types and sources: outputs and metadata do not make a new version."""
-    nb = nbformat.read(notebook, as_version=4)
+    nb = _nbformat().read(notebook, as_version=4)
     cells = [[c.cell_type, c.source] for c in nb.cells]
     return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
 
@@ -137,7 +143,7 @@ def job_properties(nb: Any) -> dict[str, Any]:
 
 def snapshot_of(nb: Any) -> Any:
     """The notebook as the job runs it: session magics commented out (they are job properties now)."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb = _nbformat().from_dict(json.loads(json.dumps(nb)))
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -184,7 +190,7 @@ class NotebookService:
         if path.suffix != ".ipynb" or not path.is_file():
             raise InvalidInputException(f"{path} is not a notebook (.ipynb) file")
         try:
-            return nbformat.read(path, as_version=4)
+            return _nbformat().read(path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
             raise InvalidInputException(f"{path} is not a readable notebook: {exc}") from None
 
@@ -209,7 +215,7 @@ class NotebookService:
             )
             version = (latest or 0) + 1
             path = folder / f"v{version}-{digest[:12]}.ipynb"
-            nbformat.write(snapshot_of(nb), path)
+            _nbformat().write(snapshot_of(nb), path)
             row = NotebookVersionRow(
                 job_name=job_name,
                 version=version,
@@ -325,7 +331,7 @@ class NotebookService:
         diff of the cells' sources."""
         latest = self._versions(request["Name"])[-1]
         source = Path(latest.source_path)
-        snapshot = nbformat.read(latest.snapshot_path, as_version=4)
+        snapshot = _nbformat().read(latest.snapshot_path, as_version=4)
         live = self._read(source)
 
         def text(nb: Any) -> list[str]:
