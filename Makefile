@@ -6,10 +6,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The lab extension: `pip install` builds it (hatch-jupyter-builder) unless extension/labextension exists,
+# so a change under extension/ removes the old build and reinstalls.
+LABEXT := extension/labextension/package.json
+LABEXT_SOURCES := $(shell find extension/src extension/style -type f 2>/dev/null) extension/package.json extension/yarn.lock
 
 .PHONY: setup demo test lint format bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(LABEXT)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gluelab needs Python 3.11 or newer")'
@@ -20,6 +24,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+$(LABEXT): $(LABEXT_SOURCES) | $(STAMP)
+	rm -rf extension/labextension extension/lib extension/tsconfig.tsbuildinfo
+	$(BIN)/pip install --quiet --no-deps -e .
 
 demo: setup
 	$(BIN)/gluelab demo

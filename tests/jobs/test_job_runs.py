@@ -356,3 +356,31 @@ def test_a_module_that_cannot_be_installed_fails_the_run_clearly(services: Servi
     run = wait_run(services.jobs.get_job_run, "nomod", run_id)
     assert run["JobRunState"] == "FAILED"
     assert "pip could not install surely-not-a-package-gluelab==0.0.1" in run["ErrorMessage"]
+
+
+def test_get_job_run_log_reads_whole_lines_from_an_offset(services: Services, tmp_path: Path):
+    lines = "".join(f"line {i}\n" for i in range(50))
+    script = write_script(tmp_path, "talk.py", f"import sys\nsys.stdout.write({lines!r})\nprint('é' * 3)\n")
+    _shell_job(services, "talk", script)
+    run_id = services.jobs.start_job_run(JobName="talk")["JobRunId"]
+    wait_run(services.jobs.get_job_run, "talk", run_id)
+    jobs = services.jobs
+    first = jobs.get_job_run_log(JobName="talk", RunId=run_id, MaxBytes=40)
+    assert first["Lines"] == ["line 0", "line 1", "line 2", "line 3", "line 4"]  # 7 bytes each: no half line
+    assert first["NextOffset"] == 35 and first["Finished"] and first["JobRunState"] == "SUCCEEDED"
+    rest = jobs.get_job_run_log(JobName="talk", RunId=run_id, Offset=first["NextOffset"])
+    assert rest["Lines"][0] == "line 5" and rest["Lines"][-1] == "ééé" and len(rest["Lines"]) == 46
+    end = jobs.get_job_run_log(JobName="talk", RunId=run_id, Offset=rest["NextOffset"])
+    assert end["Lines"] == [] and end["NextOffset"] == rest["NextOffset"]
+    notes = jobs.get_job_run_log(JobName="talk", RunId=run_id, Stream="run")["Lines"]
+    assert notes[-1].endswith("SUCCEEDED")
+    for bad, message in (
+        ({"Stream": "everything"}, "Stream must be one of run, stdout, stderr, spark"),
+        ({"Offset": -1}, "Offset must be an integer of at least 0"),
+        ({"MaxBytes": "lots"}, "MaxBytes must be an integer of at least 1"),
+        ({"Tail": 5}, "GetJobRunLog does not take Tail"),
+    ):
+        with pytest.raises(InvalidInputException, match=message):
+            jobs.get_job_run_log(JobName="talk", RunId=run_id, **bad)
+    with pytest.raises(EntityNotFoundException):
+        jobs.get_job_run_log(JobName="talk", RunId="jr_nope")

@@ -447,3 +447,22 @@ def test_bad_event_triggers(services: Services, tmp_path: Path):
         "BatchSize": 1,
         "BatchWindow": 900,
     }
+
+
+def test_schedule_fire_times_for_a_schedule_builder(services: Services):
+    triggers = services.triggers
+    answer = triggers.get_schedule_fire_times(Schedule="cron(15 6 ? * MON-FRI *)", Count=3)
+    assert answer["Description"] == "At 06:15 UTC, Monday through Friday"
+    times = answer["FireTimes"]
+    assert len(times) == 3 and times == sorted(times) and times[0] > utcnow()
+    assert all(t.weekday() < 5 and (t.hour, t.minute) == (6, 15) for t in times)
+    assert len(triggers.get_schedule_fire_times(Schedule="rate(2 hours)")["FireTimes"]) == 5
+    for bad, message in (
+        ({"Schedule": "cron(0 6 * * * *)"}, "Invalid schedule expression"),
+        ({"Schedule": "rate(1 minute)"}, "at most every 5 minutes"),
+        ({"Schedule": "cron(0 6 * * ? *)", "Count": 0}, "Count must be an integer from 1 to 50"),
+        ({"Schedule": "cron(0 6 * * ? *)", "Count": "3"}, "Count must be an integer from 1 to 50"),
+        ({}, "GetScheduleFireTimes needs Schedule"),
+    ):
+        with pytest.raises(InvalidInputException, match=message):
+            triggers.get_schedule_fire_times(**bad)

@@ -116,11 +116,7 @@ class GlueApiHandler(tornado.web.RequestHandler):
                 self._answer_sts(body)
             else:
                 action = protocol.parse_target(target)
-                request = protocol.parse_body(body)
-                loop = asyncio.get_running_loop()
-                call = self.api.dispatcher.call
-                result = await loop.run_in_executor(self.api.executor, call, action, request)
-                self._respond(200, protocol.encode(result))
+                self._respond(200, protocol.encode(await call_action(self.api, action, body)))
         except GlueError as error:
             self.set_header("x-amzn-ErrorType", error.code)
             if query:
@@ -168,15 +164,52 @@ class PingHandler(tornado.web.RequestHandler):
         self.finish({"service": "gluelab", "version": __version__, "status": "ok"})
 
 
-def make_app(services: Services, *, verify: bool = True) -> tornado.web.Application:
+async def call_action(api: GlueApi, action: str, body: bytes) -> dict[str, Any]:
+    """Run one Glue action on the API's threads (the store and the services block); raises GlueError."""
+    request = protocol.parse_body(body)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(api.executor, api.dispatcher.call, action, request)
+
+
+def make_api(services: Services, *, verify: bool = True) -> GlueApi:
+    """``verify``: check SigV4 signatures with the home's token (off where another layer authenticates)."""
     settings = services.settings
-    api = GlueApi(
+    return GlueApi(
         dispatcher=Dispatcher(services),
         verifier=SigV4Verifier(settings.access_key_id, settings.token, ("glue", "sts")) if verify else None,
         max_request_bytes=settings.max_request_bytes,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-api"),
         identity=sts.caller_identity(settings.account_id, settings.access_key_id),
     )
+
+
+class Background:
+    """What a serving process runs besides HTTP, in ``gluelab serve`` and in the lab alike: the executor's
+    supervisor (reconciles runs an earlier process left, enforces timeouts, keeps the warm pool), the
+    sessions' supervisor (the warm spare; sessions outlive the server) and the scheduler (it fires only
+    while it holds the store's lease, so several processes on one store never fire twice)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self.scheduler: Scheduler | None = None
+
+    def start(self) -> None:
+        self.services.jobs.executor.supervise()
+        self.services.sessions.supervise()
+        if self.services.settings.scheduler:
+            self.scheduler = Scheduler(self.services)
+            self.scheduler.start()
+
+    def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.close()
+        self.services.sessions.close()
+        self.services.jobs.executor.close()  # idle spares end; running runs go on and record their own end
+
+
+def make_app(services: Services, *, verify: bool = True) -> tornado.web.Application:
+    settings = services.settings
+    api = make_api(services, verify=verify)
     batches = LivyBatches(services.jobs)
     livy_api = livy.LivyApi(services.sessions, batches, settings.token, api.executor)
     return tornado.web.Application(
@@ -270,12 +303,8 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     tmp.write_text(json.dumps(info))
     tmp.replace(path)
     log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
-    # The supervisor: reconciles runs left by an earlier server, enforces timeouts, keeps the warm pool.
-    services.jobs.executor.supervise()
-    services.sessions.supervise()  # the warm session spare; sessions themselves outlive the server
-    scheduler = Scheduler(services) if settings.scheduler else None  # fires while it holds the lease
-    if scheduler is not None:
-        scheduler.start()
+    background = Background(services)
+    background.start()
     # Start-up objects (models, modules) never die: keep them out of the collector's full passes,
     # which otherwise pause requests for ~50 ms now and then (measured in bench/).
     gc.collect()
@@ -291,10 +320,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     finally:
         server.stop()
         await server.close_all_connections()
-        if scheduler is not None:
-            scheduler.close()
-        services.sessions.close()
-        services.jobs.executor.close()  # idle spares end; running runs go on and record their own end
+        background.close()
         if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
             path.unlink(missing_ok=True)
         services.close()

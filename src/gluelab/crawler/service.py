@@ -33,8 +33,9 @@ from ..errors import (
     SchedulerRunningException,
 )
 from ..events import record_event, wake_scheduler
+from ..jobs import logs as run_logs
 from ..jobs.processes import alive
-from ..operations import glue_operation
+from ..operations import glue_operation, gluelab_operation
 from ..orchestration.schedule import check_min_interval, parse_schedule
 from ..pagination import decode_token, encode_token, page_by_name
 from ..store import Store
@@ -232,6 +233,32 @@ class CrawlerService:
                 else {}
             )
             return {"Crawls": [_history(c) for c in page], **token}
+
+    @gluelab_operation("GetCrawlLog", "CrawlerName", optional=("CrawlId", "Offset", "MaxBytes"))
+    def get_crawl_log(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: whole lines of a crawl's log (``CrawlId``; the latest crawl without one)
+        from byte ``Offset``; poll with ``NextOffset`` while it runs, ``Finished`` says it has ended."""
+        offset, limit = run_logs.chunk_window(request)
+        self.reconcile()
+        with self.store.read() as session:
+            self._crawler(session, request["CrawlerName"])
+            query = select(CrawlRow).where(CrawlRow.crawler_name == request["CrawlerName"])
+            if request.get("CrawlId") is not None:
+                query = query.where(CrawlRow.crawl_id == request["CrawlId"])
+            crawl = session.scalars(query.order_by(CrawlRow.id.desc()).limit(1)).first()
+            if crawl is None:
+                what = f"crawl {request['CrawlId']}" if request.get("CrawlId") else "crawls"
+                raise EntityNotFoundException(f"Crawler {request['CrawlerName']} has no {what}")
+            state, path, crawl_id = crawl.state, crawl.log_path, crawl.crawl_id
+        lines, next_offset = run_logs.read_chunk(path, offset, limit) if path else ([], offset)
+        return {
+            "CrawlerName": request["CrawlerName"],
+            "CrawlId": crawl_id,
+            "Lines": lines,
+            "NextOffset": next_offset,
+            "State": state,
+            "Finished": state != "RUNNING",
+        }
 
     # -- classifiers ----------------------------------------------------------------------------
     @glue_operation("CreateClassifier")

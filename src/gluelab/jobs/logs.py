@@ -81,6 +81,36 @@ def read_lines(log_dir: Path | str, stream: str, tail: int | None = None) -> lis
     return lines[-tail:] if tail else lines
 
 
+CHUNK_BYTES = 256 * 1024  # the most one GetJobRunLog or GetCrawlLog answers
+
+
+def chunk_window(request: dict[str, object]) -> tuple[int, int]:
+    """``Offset`` (default 0) and ``MaxBytes`` (default and most CHUNK_BYTES) of a log request, checked."""
+    from ..errors import InvalidInputException
+
+    offset, limit = request.get("Offset", 0), request.get("MaxBytes", CHUNK_BYTES)
+    for name, value, low in (("Offset", offset, 0), ("MaxBytes", limit, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise InvalidInputException(f"{name} must be an integer of at least {low}")
+    return offset, min(limit, CHUNK_BYTES)  # type: ignore[type-var,return-value]
+
+
+def read_chunk(path: Path | str, offset: int, limit: int) -> tuple[list[str], int]:
+    """Whole lines of the file at ``path`` from byte ``offset``, at most about ``limit`` bytes of them, and
+    the offset to read from next (a line still being written is left for the next read)."""
+    try:
+        with Path(path).open("rb") as f:
+            f.seek(offset)
+            chunk = f.read(limit)
+    except FileNotFoundError:
+        return [], offset
+    end = chunk.rfind(b"\n") + 1
+    if end == 0 and len(chunk) == limit:  # one line longer than the limit: hand it over in pieces
+        end = len(chunk)
+    lines = chunk[:end].decode("utf-8", errors="replace").splitlines()
+    return lines, offset + end
+
+
 def follow(
     log_dir: Path | str, streams: tuple[str, ...], finished: callable, poll: float = 0.2
 ) -> Iterator[tuple[str, str]]:

@@ -28,6 +28,7 @@ from ..pagination import decode_token, encode_token
 from ..runtime.paths import to_local
 from ..runtime.spark import WORKER_TYPES
 from ..store.models import JobRunRow
+from . import logs as run_logs
 from . import processes
 from .arguments import check_arguments, merge_arguments
 from .definitions import MAX_TIMEOUT, SPARK_TYPES, normalise
@@ -152,6 +153,30 @@ class JobRuns:
                 "JobRunState": row.state,
                 "Metrics": metrics,
             }
+
+    @gluelab_operation("GetJobRunLog", "JobName", "RunId", optional=("Stream", "Offset", "MaxBytes"))
+    def get_job_run_log(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: whole lines of one of a run's logs (``Stream``: run, stdout, stderr or
+        spark; stdout by default) from byte ``Offset``; poll with ``NextOffset`` to follow a running job.
+        ``Finished`` says the run has ended, so what is not read yet is all there will be."""
+        stream = request.get("Stream", "stdout")
+        if stream not in run_logs.STREAMS:
+            choices = ", ".join(run_logs.STREAMS)
+            raise InvalidInputException(f"Stream must be one of {choices}, not {stream!r}")
+        offset, limit = run_logs.chunk_window(request)
+        with self.store.read() as session:
+            row = self._run(session, request["JobName"], request["RunId"])
+            state, log_dir = row.state, row.log_dir
+        lines, next_offset = run_logs.read_chunk(run_logs.log_path(log_dir, stream), offset, limit)
+        return {
+            "JobName": request["JobName"],
+            "RunId": request["RunId"],
+            "Stream": stream,
+            "Lines": lines,
+            "NextOffset": next_offset,
+            "JobRunState": state,
+            "Finished": state in FINISHED,
+        }
 
     # -- starting and queuing --------------------------------------------------------------------
     def begin_run(self, job_name: str, request: dict[str, Any], trigger_name: str | None = None) -> str:

@@ -1,5 +1,6 @@
 """TriggerService: CreateTrigger, GetTrigger(s), ListTriggers, BatchGetTriggers, UpdateTrigger,
-DeleteTrigger, StartTrigger, StopTrigger, and gluelab's PutTriggerEvent, with the checks Glue makes.
+DeleteTrigger, StartTrigger, StopTrigger, and gluelab's PutTriggerEvent and GetScheduleFireTimes, with
+the checks Glue makes.
 
 ON_DEMAND triggers stay CREATED and fire on StartTrigger. SCHEDULED, CONDITIONAL and EVENT triggers are
 ACTIVATED (StartOnCreation or StartTrigger) or not; the scheduler fires the activated ones. An EVENT
@@ -168,6 +169,21 @@ class TriggerService:
             event_id = record_event(session, "POSTED", trigger_name=row.name, source=request["Source"])
         wake_scheduler(self.settings)
         return {"EventId": event_id}
+
+    @gluelab_operation("GetScheduleFireTimes", "Schedule", optional=("Count",))
+    def get_schedule_fire_times(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: a cron(...) or rate(...) expression checked as CreateTrigger checks it,
+        in English, with its next ``Count`` (default 5, at most 50) fire times in UTC."""
+        count = request.get("Count", 5)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 50:
+            raise InvalidInputException("Count must be an integer from 1 to 50")
+        schedule = parse_schedule(request["Schedule"])
+        check_min_interval(schedule, MIN_SCHEDULE_MINUTES)
+        return {
+            "Schedule": request["Schedule"],
+            "Description": schedule.describe(),
+            "FireTimes": schedule.fire_times(utcnow(), count),
+        }
 
     # -- checks ------------------------------------------------------------------------------------
     def _check(self, session: Session, request: dict[str, Any], creating: bool) -> dict[str, Any]:

@@ -13,8 +13,9 @@ import sys
 from .java import DEBIAN_PACKAGE, JavaNotFound, find_java, require_java
 from .jdbc import DRIVERS
 
-# What the test suite's clients need to build (sparkmagic's Kerberos support compiles against it).
-TEST_PACKAGES = {"krb5-config": "libkrb5-dev"}
+# What the test suite needs: sparkmagic's Kerberos support compiles against libkrb5-dev; the lab's
+# browser tests drive Debian's Chromium.
+TEST_PACKAGES = {"krb5-config": "libkrb5-dev", "chromium": "chromium"}
 
 
 def missing_packages(for_tests: bool = False) -> list[str]:

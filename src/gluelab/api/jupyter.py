@@ -1,0 +1,114 @@
+"""The Jupyter server extension: the same Glue API under the Jupyter server, behind Jupyter's own auth.
+
+``jupyter lab`` loads it (``etc/jupyter/jupyter_server_config.d/gluelab.json``) and then serves
+
+- ``POST <base_url>gluelab/api``: one Glue action per request, ``X-Amz-Target: AWSGlue.<Action>`` and a
+  JSON body, answered exactly as ``gluelab serve`` answers it (the lab's frontend uses this);
+- ``GET <base_url>gluelab/runs/<run id>/output.html`` and ``.../output.ipynb``: a notebook run's output;
+
+and runs what ``gluelab serve`` runs besides HTTP (``server.Background``): the executor's supervisor and
+the scheduler, which fires only while it holds the store's lease (a ``gluelab serve`` on the same home may
+hold it instead). Run processes record their own end, so closing the lab never loses a run.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import url_path_join
+
+from ..config import Settings
+from ..errors import GlueError
+from ..jobs.notebook_launcher import OUTPUT
+from ..services import Services, open_services
+from . import protocol
+from .server import Background, GlueApi, call_action, configure_logging, make_api
+
+log = logging.getLogger("gluelab.api")
+STATE_KEY = "gluelab"
+
+
+class LabGlueHandler(APIHandler):
+    """``POST gluelab/api``: a Glue action for a logged-in lab user (Jupyter's token or cookie, and XSRF)."""
+
+    def initialize(self, api: GlueApi) -> None:
+        self.api = api
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        try:
+            action = protocol.parse_target(self.request.headers.get("X-Amz-Target"))
+            status, payload = 200, protocol.encode(await call_action(self.api, action, self.request.body))
+        except GlueError as error:
+            self.set_header("x-amzn-ErrorType", error.code)
+            status, payload = error.status, protocol.encode(protocol.error_payload(error))
+        self.set_status(status)
+        self.set_header("Content-Type", protocol.CONTENT_TYPE)
+        self.finish(payload)
+
+
+class RunOutputHandler(JupyterHandler):
+    """``GET gluelab/runs/<run id>/output.(html|ipynb)``: the executed notebook of a notebook job's run."""
+
+    TYPES = {"html": "text/html; charset=utf-8", "ipynb": "application/x-ipynb+json"}
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    @tornado.web.authenticated
+    def get(self, run_id: str, kind: str) -> None:
+        try:
+            log_dir = Path(self.services.jobs.run_context(run_id)["LogDir"])
+        except GlueError as error:
+            raise tornado.web.HTTPError(404, reason=error.message) from None
+        path = log_dir / Path(OUTPUT).with_suffix(f".{kind}").name
+        if not path.is_file():
+            raise tornado.web.HTTPError(404, reason=f"Run {run_id} has no output notebook")
+        self.set_header("Content-Type", self.TYPES[kind])
+        if kind == "ipynb":
+            self.set_header("Content-Disposition", f'attachment; filename="{run_id}.ipynb"')
+        self.finish(path.read_bytes())
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    settings = Settings.load()
+    settings.ensure_dirs()
+    configure_logging(settings)
+    services = open_services(settings)
+    background = Background(services)
+    background.start()
+    web_app = serverapp.web_app
+    base = web_app.settings["base_url"]
+    web_app.add_handlers(
+        ".*$",
+        [
+            (
+                url_path_join(base, "gluelab", "api"),
+                LabGlueHandler,
+                {"api": make_api(services, verify=False)},
+            ),
+            (
+                url_path_join(base, "gluelab", "runs", r"([^/]+)", r"output\.(html|ipynb)"),
+                RunOutputHandler,
+                {"services": services},
+            ),
+        ],
+    )
+    web_app.settings[STATE_KEY] = (services, background)
+    serverapp.log.info(
+        "gluelab: the Glue API at %s (home %s)", url_path_join(base, "gluelab", "api"), settings.home
+    )
+    log.info("Jupyter server extension loaded (database %s)", services.store.url.render_as_string())
+
+
+def _unload_jupyter_server_extension(serverapp: Any) -> None:
+    state = serverapp.web_app.settings.pop(STATE_KEY, None)
+    if state is not None:
+        services, background = state
+        background.close()
+        services.close()
+        log.info("Jupyter server extension stopped")
