@@ -10,6 +10,7 @@ import { CrawlersSection } from './crawlers';
 import { JobsSection } from './jobs';
 import { GluelabPanel } from './panel';
 import { TriggersSection } from './triggers';
+import { WorkflowsSection } from './workflows';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
   <path class="jp-icon3" fill="#616161" d="M12 2C7 2 3 3.8 3 6v12c0 2.2 4 4 9 4s9-1.8 9-4V6c0-2.2-4-4-9-4zm0 2c4.4 0 7 1.5 7 2s-2.6 2-7 2-7-1.5-7-2 2.6-2 7-2zm7 14c0 .5-2.6 2-7 2s-7-1.5-7-2v-2.3c1.6.8 4.1 1.3 7 1.3s5.4-.5 7-1.3V18zm0-5c0 .5-2.6 2-7 2s-7-1.5-7-2v-2.3c1.6.8 4.1 1.3 7 1.3s5.4-.5 7-1.3V13z"/>
@@ -31,7 +32,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new CatalogSection(),
       new CrawlersSection(),
       new JobsSection(addToShell),
-      new TriggersSection()
+      new TriggersSection(),
+      new WorkflowsSection(addToShell)
     ]);
     panel.title.icon = gluelabIcon;
     shell.add(panel, 'left', { rank: 850 });

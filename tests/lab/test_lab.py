@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import requests
 
-from tests.lab.conftest import TOKEN, Lab, open_section
+from tests.lab.conftest import ARTIFACTS, TOKEN, Lab, open_section
 from tests.orchestration.orchestration_helpers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -253,3 +253,86 @@ def test_the_triggers_panel_enables_disables_and_shows_next_fire_times(lab: Lab,
     section.locator('[data-trigger="weekday-mornings"] [data-action="disable"]').click()
     section.locator('[data-trigger="weekday-mornings"] [data-trigger-state="DEACTIVATED"]').wait_for()
     assert lab.glue("GetTrigger", {"Name": "weekday-mornings"})["Trigger"]["State"] == "DEACTIVATED"
+
+
+STEP = """
+import os, sys
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "broken"])
+if os.path.exists(args["broken"]):
+    raise RuntimeError(args["JOB_NAME"] + " is broken")
+print(args["JOB_NAME"], "done")
+"""
+
+
+def test_a_workflow_runs_from_the_panel_its_graph_is_coloured_and_failed_nodes_resume(
+    lab: Lab, page: Any, tmp_path: Path
+):
+    script = tmp_path / "step.py"
+    script.write_text(STEP)
+    broken = tmp_path / "load.broken"
+    broken.touch()
+    for job in ("extract", "load"):
+        switch = broken if job == "load" else tmp_path / "never"
+        lab.glue(
+            "CreateJob",
+            {
+                "Name": job,
+                "Role": "r",
+                "Command": {"Name": "pythonshell", "ScriptLocation": str(script)},
+                "DefaultArguments": {"--broken": str(switch)},
+            },
+        )
+    lab.glue("CreateWorkflow", {"Name": "etl", "Description": "nightly etl"})
+    lab.glue(
+        "CreateTrigger",
+        {
+            "Name": "etl-start",
+            "WorkflowName": "etl",
+            "Type": "ON_DEMAND",
+            "Actions": [{"JobName": "extract"}],
+        },
+    )
+    lab.glue(
+        "CreateTrigger",
+        {
+            "Name": "etl-then-load",
+            "WorkflowName": "etl",
+            "Type": "CONDITIONAL",
+            "StartOnCreation": True,
+            "Predicate": {
+                "Conditions": [{"LogicalOperator": "EQUALS", "JobName": "extract", "State": "SUCCEEDED"}]
+            },
+            "Actions": [{"JobName": "load"}],
+        },
+    )
+    section = open_section(page, "workflows")
+    section.locator('[data-workflow="etl"] [data-action="run"]').click()
+    view = page.locator('.gluelab-workflow[data-workflow="etl"][data-view="finished"]')
+    view.wait_for(timeout=120_000)
+    assert view.locator('[data-node="extract"][data-state="SUCCEEDED"]').count() == 1
+    assert view.locator('[data-node="load"][data-state="FAILED"]').count() == 1
+    assert view.locator(".gluelab-graph-edge").count() == 3  # start → extract → then-load → load
+    # The colours come from the state: a failed node is drawn red, a succeeded one green.
+    fill = view.locator('[data-node="load"] .gluelab-graph-shape').evaluate("e => getComputedStyle(e).fill")
+    assert fill == "rgb(255, 205, 210)"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workflow-run-graph-with-a-failed-node.png"))
+    broken.unlink()
+    view.locator('[data-action="resume"]').click()
+    resumed = page.locator('.gluelab-workflow[data-workflow="etl"][data-view="finished"]')
+    resumed.locator('[data-node="load"][data-state="SUCCEEDED"]').wait_for(timeout=120_000)
+    runs = lab.glue("GetWorkflowRuns", {"Name": "etl"})["Runs"]
+    assert len(runs) == 2 and runs[0]["PreviousRunId"] == runs[1]["WorkflowRunId"]
+    page.select_option('.gluelab-workflow[data-workflow="etl"] select[data-gluelab="workflow-runs"]', "")
+    static = page.locator('.gluelab-workflow[data-workflow="etl"][data-view="static"]')
+    static.wait_for()
+    assert sorted(
+        static.locator(".gluelab-graph-node").evaluate_all("ns => ns.map(n => n.dataset.node)")
+    ) == [
+        "etl-start",
+        "etl-then-load",
+        "extract",
+        "load",
+    ]
+    assert static.locator('[data-state="SUCCEEDED"], [data-state="FAILED"]').count() == 0
