@@ -29,7 +29,7 @@ export async function parametersOf(job: Json): Promise<Parameter[]> {
     }
   }
   return Object.entries((job.DefaultArguments || {}) as { [k: string]: string })
-    .filter(([key]) => key.startsWith('--') && !key.startsWith('--job-') && !key.startsWith('--enable-'))
+    .filter(([key]) => key.startsWith('--')) // all of them, as Glue's "Run with parameters" shows them
     .map(([key, value]) => ({ Name: key.slice(2), Type: 'str', Default: JSON.stringify(value) }));
 }
 

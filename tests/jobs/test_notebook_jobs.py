@@ -97,6 +97,12 @@ def test_promote_snapshots_and_versions_a_notebook(services: Services, tmp_path:
     assert job["DefaultArguments"] == {"--conf": "spark.sql.shuffle.partitions=5", "--enable-metrics": "true"}
     snapshot = nbformat.read(job["Command"]["ScriptLocation"], as_version=4)
     assert snapshot.cells[2].source.startswith("# %worker_type G.2X  # gluelab: a job property now")
+    as_json = make_notebook(
+        tmp_path / "json.ipynb", '%%configure\n{"number_of_workers": 4, "--verbose": "true"}'
+    )
+    services.notebooks.promote_notebook(NotebookPath=str(as_json))
+    json_job = services.jobs.get_job(JobName="json")["Job"]
+    assert json_job["NumberOfWorkers"] == 4 and json_job["DefaultArguments"] == {"--verbose": "true"}
     assert "# %status" in snapshot.cells[2].source and snapshot.cells[3].source.startswith("# %%configure")
     assert services.notebooks.get_notebook_diff(Name="daily-report")["Changed"] is False
 
@@ -128,6 +134,9 @@ def test_promote_refuses_bad_input_and_writes_nothing(services: Services, tmp_pa
         services.notebooks.promote_notebook(NotebookPath=str(bad_magic))
     with pytest.raises(EntityNotFoundException):
         services.jobs.get_job(JobName="bad")
+    no_dict = make_notebook(tmp_path / "nodict.ipynb", "%%configure\n[1, 2]")
+    with pytest.raises(InvalidInputException, match="%%configure expects a dict, not list"):
+        services.notebooks.promote_notebook(NotebookPath=str(no_dict))
     good = make_notebook(tmp_path / "good.ipynb", "print(1)")
     services.notebooks.promote_notebook(NotebookPath=str(good))
     with pytest.raises(AlreadyExistsException, match="gluelab notebooks update good"):

@@ -35,8 +35,13 @@ def test_the_glue_api_is_mounted_behind_jupyters_auth(lab: Lab):
     assert missing.headers["x-amzn-ErrorType"] == "EntityNotFoundException"
     unknown = lab.call("NoSuchAction")
     assert unknown.status_code == 400 and "Unknown operation" in unknown.json()["message"]
-    garbled = lab.call("GetDatabases", None)
-    assert garbled.status_code == 200
+    garbled = requests.post(
+        f"{lab.url}/gluelab/api",
+        data=b"{not json",
+        headers={"X-Amz-Target": "AWSGlue.GetDatabases", "Authorization": f"token {TOKEN}"},
+        timeout=30,
+    )
+    assert garbled.status_code == 400 and garbled.json()["__type"] == "SerializationException"
     fire = lab.glue("GetScheduleFireTimes", {"Schedule": "cron(0 6 * * ? *)", "Count": 3})
     assert fire["Description"].startswith("At 06:00") and len(fire["FireTimes"]) == 3
     too_often = lab.call("GetScheduleFireTimes", {"Schedule": "rate(1 minute)"})

@@ -6,7 +6,6 @@ with ``JobMode: NOTEBOOK`` (see ``notebook_launcher``); a schedule makes a SCHED
 
 from __future__ import annotations
 
-import ast
 import difflib
 import hashlib
 import json
@@ -75,7 +74,9 @@ def _cell_magic(source: str) -> tuple[str, str, str] | None:
 
 def job_properties(nb: Any) -> dict[str, Any]:
     """The CreateJob fields the notebook's session magics stand for (checked as the kernel checks them)."""
-    from ..kernel.magics import FIELDS, IGNORED_FIELDS
+    from IPython.core.error import UsageError
+
+    from ..kernel.magics import FIELDS, IGNORED_FIELDS, literal_dict
     from ..kernel.session import ConfigError, SessionConfig
 
     config = SessionConfig()
@@ -105,9 +106,9 @@ def job_properties(nb: Any) -> dict[str, Any]:
         magic = _cell_magic(cell.source)
         if magic and magic[0] in ("configure", "tags"):
             try:
-                values = ast.literal_eval(magic[2].strip())
-            except (ValueError, SyntaxError):
-                raise InvalidInputException(f"%%{magic[0]} holds no dict: {magic[2][:60]!r}") from None
+                values = literal_dict(magic[2], magic[0])  # read as the kernel reads it
+            except UsageError as exc:
+                raise InvalidInputException(str(exc)) from None
             if magic[0] == "tags":
                 apply("tags", values)
                 continue

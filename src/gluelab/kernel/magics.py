@@ -72,7 +72,8 @@ FIELDS = {
 IGNORED_FIELDS = {"profile", "endpoint", "region", "iam_role", "max_capacity", "security_config"}
 
 
-def _literal_dict(text: str, magic: str) -> dict[str, Any]:
+def literal_dict(text: str, magic: str) -> dict[str, Any]:
+    """A ``%%configure``/``%%tags`` body: a dict as JSON or a Python literal; UsageError otherwise."""
     text = text.strip()
     try:
         value = json.loads(text)
@@ -230,7 +231,7 @@ class GlueMagics(Magics):
 
     @cell_magic
     def configure(self, line: str, cell: str) -> None:
-        values = _literal_dict(cell, "configure")
+        values = literal_dict(cell, "configure")
         config = self.session.config
         for key, value in values.items():
             if key in FIELDS:
@@ -249,7 +250,7 @@ class GlueMagics(Magics):
 
     @cell_magic
     def tags(self, line: str, cell: str) -> None:
-        values = _literal_dict(cell, "tags")
+        values = literal_dict(cell, "tags")
         self.session.config.tags.update({str(k): str(v) for k, v in values.items()})
         print(f"Tags: {json.dumps(self.session.config.tags)}")
 
