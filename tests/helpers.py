@@ -174,3 +174,14 @@ def unavailable(message: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def engine_or_unavailable(url: str) -> sa.Engine:
+    """An engine on a database the machine runs (MariaDB, PostgreSQL); ``unavailable`` when it is not up."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError:
+        unavailable(f"{url} is not reachable")
+    return engine

@@ -72,7 +72,11 @@ class Kernel:
             messages.append(message)
         else:
             raise TimeoutError(f"the cell did not finish in {timeout} s: {code[:80]!r}")
+        # The reply to this request: wait_for_ready may leave extra kernel_info replies in the queue
+        # (it asks again while a busy machine starts the kernel slowly).
         reply = self.client.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != message_id:
+            reply = self.client.get_shell_msg(timeout=30)
         return Cell(reply["content"]["status"], reply["content"], messages)
 
     def run(self, code: str, timeout: float = 240, interrupt_after: float | None = None) -> tuple[str, str]:

@@ -1,13 +1,22 @@
-/** The Catalog section: databases → tables → columns, partition keys and partitions. */
+/**
+ * The Catalog section: databases → tables → columns, partition keys and partitions; a preview of a
+ * table's first rows (GetTablePreview, no Spark) and "Open in notebook" (a Glue PySpark notebook that
+ * reads the table with from_catalog and %%sql).
+ */
 import { glue, glueAll, Json, when } from './api';
 import { button, errorBox, h, table } from './dom';
 import { Section } from './section';
 
 const PARTITIONS_SHOWN = 50;
+const PREVIEW_ROWS = 20;
 
 export class CatalogSection extends Section {
   readonly name = 'catalog';
   readonly label = 'Catalog';
+
+  constructor(private openNotebook: (database: string, table: string) => Promise<void>) {
+    super();
+  }
 
   async render(): Promise<HTMLElement> {
     const databases = await glueAll('GetDatabases', {}, 'DatabaseList');
@@ -48,10 +57,28 @@ export class CatalogSection extends Section {
     const storage = t.StorageDescriptor || {};
     const columns = (storage.Columns || []) as Json[];
     const keys = (t.PartitionKeys || []) as Json[];
+    const preview = h('div', { class: 'gluelab-preview' });
+    const opened = h('div', {});
     const box = h(
       'div',
       { class: 'gluelab-table-details' },
       h('div', { class: 'gluelab-meta' }, `${storage.Location || ''}`, t.UpdateTime ? ` · updated ${when(t.UpdateTime)}` : ''),
+      h(
+        'div',
+        { class: 'gluelab-actions' },
+        button('Preview', () => void this.preview(database, t.Name, preview), { 'data-action': 'preview', title: `First ${PREVIEW_ROWS} rows` }),
+        button(
+          'Open in notebook',
+          () =>
+            void this.openNotebook(database, t.Name).then(
+              () => opened.replaceChildren(),
+              error => opened.replaceChildren(errorBox(error))
+            ),
+          { 'data-action': 'open-notebook' }
+        )
+      ),
+      opened,
+      preview,
       table(
         ['column', 'type'],
         [...columns.map(c => [c.Name, c.Type]), ...keys.map(k => [h('span', {}, k.Name, h('em', {}, ' (partition)')), k.Type])],
@@ -75,6 +102,26 @@ export class CatalogSection extends Section {
       );
     }
     return box;
+  }
+
+  private async preview(database: string, name: string, box: HTMLElement): Promise<void> {
+    box.replaceChildren(h('div', { class: 'gluelab-loading' }, 'reading…'));
+    try {
+      const answer = await glue('GetTablePreview', { DatabaseName: database, Name: name, MaxRows: PREVIEW_ROWS });
+      const rows = (answer.Rows || []) as Json[][];
+      const shown = (value: Json) =>
+        value === null || value === undefined ? h('em', { class: 'gluelab-null' }, 'null') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      box.replaceChildren(
+        h('div', { class: 'gluelab-subtitle' }, rows.length ? `First ${rows.length} rows${answer.Truncated ? '' : ' (all)'}` : 'No rows'),
+        h(
+          'div',
+          { class: 'gluelab-scroll' },
+          table(answer.Columns as string[], rows.map(row => row.map(shown)), { 'data-preview': `${database}.${name}` })
+        )
+      );
+    } catch (error) {
+      box.replaceChildren(errorBox(error));
+    }
   }
 
   /** A row that loads and shows its children on the first click, hides them on the next. */

@@ -3,11 +3,15 @@
  * gluelab's Jupyter server extension at <base>/gluelab/api.
  */
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { CatalogSection } from './catalog';
 import { CrawlersSection } from './crawlers';
 import { JobsSection } from './jobs';
+import { openTableNotebook } from './notebooks';
+import { ScheduleButtonExtension } from './promote';
+import { EndpointStatus } from './status';
 import { GluelabPanel } from './panel';
 import { TriggersSection } from './triggers';
 import { WorkflowsSection } from './workflows';
@@ -23,20 +27,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'gluelab: the Data Catalog, jobs and runs in the lab',
   autoStart: true,
   requires: [ILabShell],
-  activate: (app: JupyterFrontEnd, shell: ILabShell) => {
+  optional: [IStatusBar],
+  activate: (app: JupyterFrontEnd, shell: ILabShell, statusBar: IStatusBar | null) => {
     const addToShell = (widget: import('@lumino/widgets').Widget) => {
       shell.add(widget, 'main');
       shell.activateById(widget.id);
     };
+    const jobs = new JobsSection(addToShell);
     const panel = new GluelabPanel([
-      new CatalogSection(),
+      new CatalogSection(async (database, table) => void (await openTableNotebook(app, database, table))),
       new CrawlersSection(),
-      new JobsSection(addToShell),
+      jobs,
       new TriggersSection(),
       new WorkflowsSection(addToShell)
     ]);
     panel.title.icon = gluelabIcon;
     shell.add(panel, 'left', { rank: 850 });
+    app.docRegistry.addWidgetExtension('Notebook', new ScheduleButtonExtension(() => void jobs.refresh()));
+    if (statusBar) {
+      statusBar.registerStatusItem('gluelab-labextension:endpoint', { item: new EndpointStatus(), align: 'left', rank: 4 });
+    }
   }
 };
 

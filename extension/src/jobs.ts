@@ -1,9 +1,12 @@
-/** The Jobs section: jobs, "Run" with a typed parameters dialog, recent runs with live state, logs. */
+/** The Jobs section: jobs, "Run" with a typed parameters dialog, recent runs with live state, and per
+ * run its log, its metrics chart and (for a notebook job) its output notebook. */
 import { Widget } from '@lumino/widgets';
 
 import { glue, glueAll, Json, seconds, when } from './api';
 import { button, errorBox, h, stateBadge } from './dom';
 import { openLog } from './logview';
+import { openMetrics } from './metrics';
+import { openOutput } from './output';
 import { askParameters, parametersOf } from './params';
 import { Section } from './section';
 
@@ -39,7 +42,7 @@ export class JobsSection extends Section {
   }
 
   private job(job: Json): HTMLElement {
-    const runs = h('div', { class: 'gluelab-runs', 'data-runs': job.Name });
+    const runs = h('div', { class: 'gluelab-runs', 'data-runs': job.Name, 'data-notebook': job.JobMode === 'NOTEBOOK' });
     runs.hidden = true;
     const kind = job.JobMode === 'NOTEBOOK' ? 'notebook' : job.Command?.Name || '';
     const row = h(
@@ -78,12 +81,13 @@ export class JobsSection extends Section {
   }
 
   private async showRuns(name: string, box: HTMLElement): Promise<void> {
+    const notebook = box.dataset.notebook !== undefined;
     try {
       const answer = await glue('GetJobRuns', { JobName: name, MaxResults: RUNS_SHOWN });
       const runs = (answer.JobRuns || []) as Json[];
       box.replaceChildren(
         runs.length
-          ? h('ul', { class: 'gluelab-run-list' }, ...runs.map(run => this.runRow(name, run)))
+          ? h('ul', { class: 'gluelab-run-list' }, ...runs.map(run => this.runRow(name, run, notebook)))
           : h('p', { class: 'gluelab-empty' }, 'no runs yet')
       );
     } catch (error) {
@@ -91,7 +95,7 @@ export class JobsSection extends Section {
     }
   }
 
-  private runRow(name: string, run: Json): HTMLElement {
+  private runRow(name: string, run: Json, notebook: boolean): HTMLElement {
     const took = run.ExecutionTime ? seconds(run.ExecutionTime) : '';
     return h(
       'li',
@@ -99,7 +103,15 @@ export class JobsSection extends Section {
       stateBadge(run.JobRunState),
       h('span', { class: 'gluelab-note', title: run.Id }, `${when(run.StartedOn)} ${took}`),
       run.ErrorMessage ? h('div', { class: 'gluelab-run-error' }, run.ErrorMessage) : null,
-      button('Log', () => openLog(name, run.Id, this.addToShell), { 'data-action': 'log' })
+      h(
+        'span',
+        { class: 'gluelab-actions' },
+        button('Log', () => openLog(name, run.Id, this.addToShell), { 'data-action': 'log' }),
+        button('Metrics', () => openMetrics(name, run.Id, this.addToShell), { 'data-action': 'metrics' }),
+        notebook && !ACTIVE.includes(run.JobRunState)
+          ? button('Output', () => openOutput(name, run.Id, this.addToShell), { 'data-action': 'output', title: 'The executed notebook' })
+          : null
+      )
     );
   }
 }

@@ -77,20 +77,22 @@ export function checkValue(p: Parameter, value: string): string | null {
   }
 }
 
-class ParametersForm extends Widget {
+/** One typed input per parameter (the run dialog's and the promotion dialog's). */
+export class ParameterFields extends Widget {
   private inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
 
   constructor(
     readonly parameters: Parameter[],
     values: { [name: string]: string },
-    error: string
+    error: string,
+    kind = 'run-parameters'
   ) {
-    super({ node: h('form', { class: 'gluelab-params', 'data-gluelab': 'run-parameters' }) });
+    super({ node: h('form', { class: 'gluelab-params', 'data-gluelab': kind }) });
     if (error) {
       this.node.append(h('div', { class: 'gluelab-error', role: 'alert' }, error));
     }
     if (parameters.length === 0) {
-      this.node.append(h('p', {}, 'This job takes no parameters.'));
+      this.node.append(h('p', {}, 'No parameters (a cell tagged "parameters" declares them).'));
     }
     for (const p of parameters) {
       const value = values[p.Name] ?? startValue(p);
@@ -137,7 +139,7 @@ export async function askParameters(job: Json, parameters: Parameter[]): Promise
   let values: { [name: string]: string } = {};
   let error = '';
   for (;;) {
-    const form = new ParametersForm(parameters, values, error);
+    const form = new ParameterFields(parameters, values, error);
     const result = await showDialog({
       title: `Run ${job.Name}`,
       body: form,
@@ -147,14 +149,24 @@ export async function askParameters(job: Json, parameters: Parameter[]): Promise
       return null;
     }
     values = form.values();
-    const problems = parameters.map(p => checkValue(p, values[p.Name] ?? '')).filter(Boolean);
-    if (problems.length === 0) {
-      const args: { [key: string]: string } = {};
-      for (const p of parameters) {
-        args[`--${p.Name}`] = values[p.Name].trim();
-      }
-      return args;
+    const found = problems(parameters, values);
+    if (found.length === 0) {
+      return asArguments(parameters, values);
     }
-    error = problems.join('; ');
+    error = found.join('; ');
   }
+}
+
+/** What is wrong with the values, one message per parameter. */
+export function problems(parameters: Parameter[], values: { [name: string]: string }): string[] {
+  return parameters.map(p => checkValue(p, values[p.Name] ?? '')).filter((m): m is string => m !== null);
+}
+
+/** The values as Glue Arguments (`--name`: text). */
+export function asArguments(parameters: Parameter[], values: { [name: string]: string }): { [key: string]: string } {
+  const args: { [key: string]: string } = {};
+  for (const p of parameters) {
+    args[`--${p.Name}`] = (values[p.Name] ?? '').trim();
+  }
+  return args;
 }

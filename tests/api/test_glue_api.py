@@ -285,7 +285,11 @@ def test_connections(glue):
 
 
 def test_every_catalog_action_was_called_through_boto3(server):
-    implemented = {name for name, _ in operations_of(CatalogService.__new__(CatalogService))}
+    implemented = {
+        name
+        for name, method in operations_of(CatalogService.__new__(CatalogService))
+        if not getattr(method, "own_operation", False)  # gluelab's own: boto3 has no method for them
+    }
     assert implemented - CALLED[server.url] == set()
 
 

@@ -10,25 +10,15 @@ import pytest
 import sqlalchemy as sa
 
 from gluelab.crawler.run import execute
-from tests.helpers import PG_ADMIN_URL, unavailable
+from tests.helpers import PG_ADMIN_URL, engine_or_unavailable
 
 MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 USER, PASSWORD = "gluelab_crawl_tests", "crawl-pw"  # a MariaDB user the test creates
 
 
-def _engine_or_skip(url: str) -> sa.Engine:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect():
-            pass
-    except sa.exc.OperationalError:
-        unavailable(f"{url} is not reachable")
-    return engine
-
-
 @pytest.fixture
 def postgres_schema() -> Iterator[str]:
-    engine = _engine_or_skip(PG_ADMIN_URL)
+    engine = engine_or_unavailable(PG_ADMIN_URL)
     schema = f"crawl_{uuid.uuid4().hex[:8]}"
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
@@ -112,7 +102,7 @@ def test_postgresql_target(services, postgres_schema):
 
 
 def test_mariadb_target(services):
-    engine = _engine_or_skip(MARIADB_URL)
+    engine = engine_or_unavailable(MARIADB_URL)
     prefix = f"crawl_{uuid.uuid4().hex[:6]}"
     with engine.begin() as conn:
         conn.execute(

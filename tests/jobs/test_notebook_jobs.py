@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -54,6 +55,11 @@ def test_the_parameter_schema_follows_papermill_with_types(tmp_path: Path) -> No
     }
     assert schema["rows"]["Help"] == "how many rows to make" and schema["rows"]["Default"] == "10"
     assert parameter_schema(make_notebook(tmp_path / "none.ipynb", "1", parameters="# no values")) == []
+    saved_early = make_notebook(tmp_path / "early.ipynb", "print(1)")  # as a lab saves it before its kernel
+    nb = nbformat.read(saved_early, as_version=4)  # has answered: an empty language name
+    nb.metadata["language_info"] = {"name": ""}
+    nbformat.write(nb, saved_early)
+    assert [p["Name"] for p in parameter_schema(saved_early)][:1] == ["rows"]
 
 
 def test_arguments_become_typed_values_or_clear_errors() -> None:
@@ -145,6 +151,85 @@ def test_promote_refuses_bad_input_and_writes_nothing(services: Services, tmp_pa
         services.notebooks.promote_notebook(NotebookPath=str(good), Colour="red")
     with pytest.raises(EntityNotFoundException, match="not a promoted notebook"):
         services.notebooks.get_notebook_job(Name="nothing")
+
+
+def test_describe_notebook_tells_the_dialog_what_a_promotion_makes(
+    services: Services, tmp_path: Path
+) -> None:
+    source = make_notebook(
+        tmp_path / "daily report.ipynb", "%worker_type G.2X\n%number_of_workers 3", "print(rows)"
+    )
+    described = services.notebooks.describe_notebook(NotebookPath=str(source))
+    assert described["Name"] == "daily-report" and described["Jobs"] == []
+    assert described["NotebookPath"] == str(source.resolve())
+    assert [(p["Name"], p["Type"]) for p in described["Parameters"]][:2] == [
+        ("rows", "int"),
+        ("ratio", "float"),
+    ]
+    assert described["Properties"] == {"WorkerType": "G.2X", "NumberOfWorkers": 3}
+    services.notebooks.promote_notebook(NotebookPath=str(source))
+    assert services.notebooks.describe_notebook(NotebookPath=str(source))["Jobs"] == ["daily-report"]
+    services.jobs.delete_job(JobName="daily-report")  # a deleted job is not offered for an update
+    assert services.notebooks.describe_notebook(NotebookPath=str(source))["Jobs"] == []
+    with pytest.raises(InvalidInputException, match="is not a notebook"):
+        services.notebooks.describe_notebook(NotebookPath=str(tmp_path / "missing.ipynb"))
+    bad = make_notebook(tmp_path / "bad.ipynb", "%worker_type G.9X")
+    with pytest.raises(InvalidInputException, match="Unknown WorkerType 'G.9X'"):
+        services.notebooks.describe_notebook(NotebookPath=str(bad))
+
+
+def test_promotion_takes_worker_settings_which_an_update_keeps(services: Services, tmp_path: Path) -> None:
+    source = make_notebook(tmp_path / "r.ipynb", "%worker_type G.2X\n%number_of_workers 3", "print(rows)")
+    services.notebooks.promote_notebook(NotebookPath=str(source), NumberOfWorkers=5, Timeout=45, MaxRetries=2)
+    job = services.jobs.get_job(JobName="r")["Job"]
+    assert (job["WorkerType"], job["NumberOfWorkers"], job["Timeout"], job["MaxRetries"]) == (
+        "G.2X",
+        5,
+        45,
+        2,
+    )
+    nb = nbformat.read(source, as_version=4)
+    nb.cells[-1].source = "print(rows + 1)"  # the magics are unchanged: the dialog's 5 workers stay
+    nbformat.write(nb, source)
+    services.notebooks.update_notebook_job(Name="r")
+    job = services.jobs.get_job(JobName="r")["Job"]
+    assert (job["WorkerType"], job["NumberOfWorkers"], job["Timeout"], job["MaxRetries"]) == (
+        "G.2X",
+        5,
+        45,
+        2,
+    )
+    nb.cells[2].source = "%worker_type G.4X\n%number_of_workers 6"  # edited magics change the job
+    nbformat.write(nb, source)
+    services.notebooks.update_notebook_job(Name="r")
+    job = services.jobs.get_job(JobName="r")["Job"]
+    assert (job["WorkerType"], job["NumberOfWorkers"], job["Timeout"]) == ("G.4X", 6, 45)
+    nb.cells[2].source = "print('no magics')"  # removed magics: back to Glue's defaults
+    nbformat.write(nb, source)
+    services.notebooks.update_notebook_job(Name="r")
+    job = services.jobs.get_job(JobName="r")["Job"]
+    assert (job["WorkerType"], job["NumberOfWorkers"]) == ("G.1X", 10)
+
+
+def test_bad_worker_settings_or_schedule_write_nothing(services: Services, tmp_path: Path) -> None:
+    source = make_notebook(tmp_path / "w.ipynb", "print(rows)")
+    cases = [
+        ({"WorkerType": "G.9X", "NumberOfWorkers": 2}, "Unknown WorkerType 'G.9X'"),
+        ({"WorkerType": "G.1X"}, "WorkerType and NumberOfWorkers go together"),
+        ({"NumberOfWorkers": "3", "WorkerType": "G.1X"}, "NumberOfWorkers must be an integer"),
+        ({"Timeout": 99999}, "Timeout must be at most"),
+        ({"MaxRetries": -1}, "MaxRetries must not be negative"),
+        ({"MaxRetries": True}, "MaxRetries must be an integer"),
+        ({"Schedule": "cron(bad)"}, "cron"),
+        ({"Schedule": "rate(1 minute)"}, "at most every 5 minutes"),
+    ]
+    for fields, message in cases:
+        with pytest.raises(InvalidInputException, match=re.escape(message)):
+            services.notebooks.promote_notebook(NotebookPath=str(source), **fields)
+        with pytest.raises(EntityNotFoundException):
+            services.jobs.get_job(JobName="w")
+        assert not (services.settings.home / "notebooks" / "w").exists(), fields
+    assert services.triggers.get_triggers()["Triggers"] == []
 
 
 @pytest.mark.slow

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 import requests
 
@@ -156,44 +155,6 @@ def test_a_job_runs_from_the_panel_with_parameters_and_its_log_follows(lab: Lab,
     assert "oops on stderr" in log.locator('pre[data-stream="stderr"]').inner_text()
     log.locator('button[data-stream="run"]').click()
     assert "SUCCEEDED" in log.locator('pre[data-stream="run"]').inner_text()
-
-
-def test_a_notebook_job_asks_for_typed_parameters_and_refuses_bad_ones(lab: Lab, page: Any):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "glue_pyspark_local", "display_name": "Glue PySpark (local)"}
-    params = nbformat.v4.new_code_cell('rows = 5  # how many rows\nlabel = "first"\nday = "2026-01-02"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell("print('label', label, 'count', spark.range(rows).count())"),
-    ]
-    path = lab.root / "report.ipynb"
-    nbformat.write(nb, path)
-    lab.glue("PromoteNotebook", {"NotebookPath": str(path), "Name": "report"})
-    section = open_section(page, "jobs")
-    job = section.locator('[data-job="report"]')
-    job.locator('[data-action="run"]').click()
-    form = page.locator('.jp-Dialog [data-gluelab="run-parameters"]')
-    assert form.locator('input[name="rows"]').get_attribute("data-type") == "int"
-    assert form.locator('input[name="rows"]').input_value() == "5"
-    assert "how many rows" in form.inner_text()
-    form.locator('input[name="label"]').fill("from the lab")
-    page.evaluate("document.querySelector('.jp-Dialog input[name=\"rows\"]').type = 'text'")
-    form.locator('input[name="rows"]').fill("many")
-    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    error = page.locator('.jp-Dialog [data-gluelab="run-parameters"] .gluelab-error')
-    assert "rows is declared int" in error.inner_text()
-    assert page.locator('.jp-Dialog input[name="label"]').input_value() == "from the lab"  # nothing lost
-    page.locator('.jp-Dialog input[name="rows"]').fill("7")
-    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    run = job.locator(".gluelab-run").first
-    run.locator('[data-state="SUCCEEDED"]').wait_for(timeout=240_000)
-    [started] = lab.glue("GetJobRuns", {"JobName": "report"})["JobRuns"]
-    assert started["Arguments"]["--rows"] == "7" and started["Arguments"]["--label"] == "from the lab"
-    run.locator('[data-action="log"]').click()
-    log = page.locator(".gluelab-log[data-finished]")
-    log.wait_for(timeout=60_000)
-    assert "label from the lab count 7" in log.locator('pre[data-stream="stdout"]').inner_text()
 
 
 def test_the_crawlers_panel_starts_a_crawl_and_shows_its_state_metrics_and_log(lab: Lab, page: Any):

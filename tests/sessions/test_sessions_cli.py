@@ -44,6 +44,13 @@ def test_list_and_stop_sessions(endpoint: ServerProcess, livy: Livy) -> None:
     assert name in listing and "READY" in listing and "idle" in listing
     shapes = json.loads(run_gluelab(endpoint.home, "sessions", "list", "--json").stdout)
     assert any(s["Id"] == name and s["LivyId"] == created["id"] for s in shapes)
+    status, answer = endpoint.call("GetEndpointStatus", {})  # what the lab's status bar shows
+    assert status == 200 and answer["ServerRunning"] is True and answer["Url"] == endpoint.url
+    assert answer["SessionsByStatus"].get("READY", 0) >= 1 and answer["SessionsRunning"] >= 1
+    info = json.loads(run_gluelab(endpoint.home, "endpoint", "status", "--json").stdout)
+    assert info["sessions_by_status"] == answer["SessionsByStatus"]
+    status, refused = endpoint.call("GetEndpointStatus", {"Verbose": True})
+    assert status == 400 and "does not take Verbose" in refused["message"]
     run_gluelab(endpoint.home, "sessions", "stop", name)
     deadline = time.monotonic() + 30
     while livy.request("GET", f"/sessions/{created['id']}").json()["state"] != "killed":

@@ -3,7 +3,8 @@
 ``jupyter lab`` loads it (``etc/jupyter/jupyter_server_config.d/gluelab.json``) and then serves
 
 - ``POST <base_url>gluelab/api``: one Glue action per request, ``X-Amz-Target: AWSGlue.<Action>`` and a
-  JSON body, answered exactly as ``gluelab serve`` answers it (the lab's frontend uses this);
+  JSON body, answered exactly as ``gluelab serve`` answers it (the lab's frontend uses this), except that
+  a relative ``NotebookPath`` is taken from the lab's root directory;
 - ``GET <base_url>gluelab/runs/<run id>/output.html`` and ``.../output.ipynb``: a notebook run's output;
 
 and runs what ``gluelab serve`` runs besides HTTP (``server.Background``): the executor's supervisor and
@@ -13,6 +14,7 @@ hold it instead). Run processes record their own end, so closing the lab never l
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from .server import Background, GlueApi, call_action, configure_logging, make_ap
 
 log = logging.getLogger("gluelab.api")
 STATE_KEY = "gluelab"
+NOTEBOOK_PATH_ACTIONS = ("PromoteNotebook", "DescribeNotebook")
 
 
 class LabGlueHandler(APIHandler):
@@ -42,13 +45,28 @@ class LabGlueHandler(APIHandler):
     async def post(self) -> None:
         try:
             action = protocol.parse_target(self.request.headers.get("X-Amz-Target"))
-            status, payload = 200, protocol.encode(await call_action(self.api, action, self.request.body))
+            body = self._lab_paths(action, self.request.body)
+            status, payload = 200, protocol.encode(await call_action(self.api, action, body))
         except GlueError as error:
             self.set_header("x-amzn-ErrorType", error.code)
             status, payload = error.status, protocol.encode(protocol.error_payload(error))
         self.set_status(status)
         self.set_header("Content-Type", protocol.CONTENT_TYPE)
         self.finish(payload)
+
+    def _lab_paths(self, action: str, body: bytes) -> bytes:
+        """A ``NotebookPath`` the lab sends is relative to the lab's root (its file browser's paths)."""
+        if action not in NOTEBOOK_PATH_ACTIONS:
+            return body
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return body  # call_action answers with Glue's SerializationException
+        path = request.get("NotebookPath") if isinstance(request, dict) else None
+        if isinstance(path, str) and path and not Path(path).expanduser().is_absolute():
+            request["NotebookPath"] = str(Path(self.contents_manager.root_dir) / path)
+            return json.dumps(request).encode()
+        return body
 
 
 class RunOutputHandler(JupyterHandler):

@@ -3,6 +3,7 @@ GetTableVersion(s), DeleteTableVersion, BatchDeleteTableVersion."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -18,10 +19,12 @@ from ..errors import (
     GlueError,
     InvalidInputException,
 )
-from ..operations import glue_operation
+from ..operations import glue_operation, gluelab_operation
 from ..pagination import MAX_INT_KEY, decode_token, encode_token, page_size
+from ..runtime.jdbc import table_jdbc_options
 from ..shapes import parse_timestamp
 from ..store.models import TableRow, TableVersionRow
+from . import preview
 from .common import CatalogBase, compact, folded_name, utcnow
 
 _EXTRA_FIELDS = (
@@ -74,6 +77,18 @@ class TableOperations(CatalogBase):
         with self.store.read() as session:
             row = self._table(session, request["DatabaseName"], request["Name"])
             return {"Table": self._table_shape(row, row.database.name)}
+
+    @gluelab_operation("GetTablePreview", "DatabaseName", "Name", optional=("MaxRows",))
+    def get_table_preview(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: a table's first ``MaxRows`` rows (20 by default, at most 100) as its
+        files or JDBC table hold them, read without Spark (``gluelab.catalog.preview``)."""
+        limit = request.get("MaxRows", 20)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= preview.MAX_ROWS:
+            raise InvalidInputException(f"MaxRows must be an integer from 1 to {preview.MAX_ROWS}")
+        table = self.get_table({"DatabaseName": request["DatabaseName"], "Name": request["Name"]})["Table"]
+        jdbc = functools.partial(table_jdbc_options, self)
+        rows = preview.preview_rows(table, self.settings.warehouse_dir, limit, jdbc)
+        return {"DatabaseName": table["DatabaseName"], "Name": table["Name"], **rows}
 
     def table_fingerprint(self, database: str, name: str) -> tuple[Any, ...] | None:
         """What changes whenever a table or its partitions change (None: no such table): one cheap query

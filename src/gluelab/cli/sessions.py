@@ -79,17 +79,17 @@ def _livy_url() -> tuple[str, bool]:
 @endpoint_app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Where the endpoint answers (Glue API, Livy REST), its sessions and its warm spares."""
-    url, running = _livy_url()
-    service = services().sessions
-    views = service.all()
+    answer = services().sessions.get_endpoint_status({})
+    url, running = answer["Url"], answer["ServerRunning"]
     info = {
         "server_running": running,
         "glue_endpoint": url,
         "livy_url": url,
-        "sessions_running": sum(1 for v in views if v.status in ("PROVISIONING", "READY", "STOPPING")),
-        "sessions_total": len(views),
-        "warm_spares_ready": service.ready_spares(),
-        "session_pool_size": settings().session_pool_size,
+        "sessions_running": answer["SessionsRunning"],
+        "sessions_total": answer["SessionsTotal"],
+        "sessions_by_status": answer["SessionsByStatus"],
+        "warm_spares_ready": answer["WarmSparesReady"],
+        "session_pool_size": answer["SessionPoolSize"],
     }
     if as_json:
         print_json(info)

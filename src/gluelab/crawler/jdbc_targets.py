@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import types as satypes
 
 from ..errors import InvalidInputException
-from ..runtime.jdbc import _URL, conf_from_properties, vendor_of
+from ..runtime.jdbc import _URL, conf_from_properties, sqlalchemy_url, vendor_of
 from .s3scan import exclusion_matcher
 
 _DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
@@ -68,13 +67,7 @@ def hive_type(column_type: Any) -> str:
 
 
 def _engine(url: str, user: str, password: str, database: str) -> sa.Engine:
-    match = _URL.match(url)
-    assert match is not None
-    vendor = vendor_of(url)
-    port = match.group("port")
-    address = f"{match.group('host')}" + (f":{port}" if port else "")
-    credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
-    return sa.create_engine(f"{_DRIVERS[vendor]}://{credentials}@{address}/{quote(database, safe='')}")
+    return sa.create_engine(sqlalchemy_url(url, user, password, database))
 
 
 def _default_database(url: str) -> str:

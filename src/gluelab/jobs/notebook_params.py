@@ -56,7 +56,9 @@ def parameter_schema(notebook: Path) -> list[dict[str, Any]]:
 
     nb = load_notebook_node(str(notebook))
     # papermill's own reading, told the language when the notebook does not say (gluelab runs Python).
-    found_language = nb.metadata.get("kernelspec", {}).get("language") or nb.metadata.get("language_info")
+    found_language = nb.metadata.get("kernelspec", {}).get("language") or nb.metadata.get(
+        "language_info", {}
+    ).get("name")  # a lab that saved before its kernel answered writes language_info {"name": ""}
     declared = {
         p.name: p._asdict() for p in _infer_parameters(nb, language=None if found_language else "python")
     }

@@ -21,6 +21,7 @@ from ..errors import AlreadyExistsException, EntityNotFoundException, InvalidInp
 from ..operations import gluelab_operation
 from ..store import Store
 from ..store.models import NotebookVersionRow
+from .definitions import normalise
 from .notebook_params import parameter_schema
 
 # Magics that configure the session: job properties now, comments in the snapshot.
@@ -48,6 +49,10 @@ CONFIG_LINE_MAGICS = {
 # Magics about the interactive session itself: meaningless in a job, commented out.
 SESSION_LINE_MAGICS = {"help", "status", "session_id", "list_sessions", "stop_session"}
 CONFIG_CELL_MAGICS = {"configure", "tags", "assume_role"}
+# The job fields the session magics set (job_properties).
+MAGIC_FIELDS = ("WorkerType", "NumberOfWorkers", "GlueVersion", "Timeout", "Connections", "DefaultArguments")
+# What PromoteNotebook (the "Schedule as job" dialog) may set besides, with their types.
+WORKER_SETTINGS = {"WorkerType": str, "NumberOfWorkers": int, "Timeout": int, "MaxRetries": int}
 MAGIC_LINE = re.compile(r"^%(?!%)(\w+)\s*(.*)$")
 MARK = "  # gluelab: a job property now"
 
@@ -233,15 +238,29 @@ class NotebookService:
         return row
 
     @staticmethod
-    def _definition(row: NotebookVersionRow, role: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _definition(
+        row: NotebookVersionRow,
+        role: str,
+        base: dict[str, Any] | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The job's definition for snapshot ``row``. On an update (``base``: the job, ``previous``: what
+        the last snapshot's magics set), a magic changed or removed since then changes the job's field;
+        an unchanged one keeps what the job has (a value set in the promotion dialog or by UpdateJob)."""
         properties = dict(row.properties)
         kind = properties.pop("JobType", None) or (base or {}).get("Command", {}).get("Name") or "glueetl"
         properties.pop("Tags", None)
         definition = {
             k: v for k, v in (base or {}).items() if k not in ("Name", "CreatedOn", "LastModifiedOn")
         }
-        for key in ("WorkerType", "NumberOfWorkers", "GlueVersion", "Timeout", "Connections", "MaxCapacity"):
-            definition.pop(key, None)
+        definition.pop("MaxCapacity", None)  # derived from the workers
+        if base is not None:
+            before = previous or {}
+            for key in MAGIC_FIELDS:
+                if before.get(key) == properties.get(key) and key in definition:
+                    properties.pop(key, None)  # the magic did not change: the job's value stays
+                elif key not in properties:
+                    definition.pop(key, None)  # the magic is gone: back to the default
         definition.update(
             Role=role,
             JobMode="NOTEBOOK",
@@ -252,13 +271,25 @@ class NotebookService:
         return definition
 
     # -- operations ----------------------------------------------------------------------------
-    @gluelab_operation("PromoteNotebook", "NotebookPath", optional=("Name", "Schedule", "Role", "Arguments"))
+    @gluelab_operation(
+        "PromoteNotebook",
+        "NotebookPath",
+        optional=("Name", "Schedule", "Role", "Arguments", *WORKER_SETTINGS),
+    )
     def promote_notebook(self, request: dict[str, Any]) -> dict[str, Any]:
         """gluelab's own action: a notebook becomes a job (and, with ``Schedule``, a scheduled one whose
-        runs get ``Arguments``)."""
+        runs get ``Arguments``). ``WorkerType``, ``NumberOfWorkers``, ``Timeout`` and ``MaxRetries``, when
+        given, win over the notebook's magics."""
         for field in ("Name", "Schedule", "Role"):
             if request.get(field) is not None and not isinstance(request[field], str):
                 raise InvalidInputException(f"PromoteNotebook: {field} must be a string")
+        settings = {k: request[k] for k in WORKER_SETTINGS if request.get(k) is not None}
+        for field, value in settings.items():
+            kind = WORKER_SETTINGS[field]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise InvalidInputException(
+                    f"PromoteNotebook: {field} must be {'a string' if kind is str else 'an integer'}"
+                )
         arguments = request.get("Arguments")
         if arguments is not None and not (
             isinstance(arguments, dict) and all(isinstance(v, str) for v in arguments.values())
@@ -266,7 +297,7 @@ class NotebookService:
             raise InvalidInputException("PromoteNotebook: Arguments must map --names to strings")
         source = Path(request["NotebookPath"]).expanduser().resolve()
         nb = self._read(source)
-        name = request.get("Name") or re.sub(r"[^A-Za-z0-9_.-]+", "-", source.stem).strip("-") or "notebook"
+        name = request.get("Name") or _job_name(source)
         try:
             self.jobs.get_job({"JobName": name})
             raise AlreadyExistsException(
@@ -275,10 +306,13 @@ class NotebookService:
         except EntityNotFoundException:
             pass
         properties = job_properties(nb)  # bad magics are refused before anything is written
+        _check_settings(properties, settings)
+        if request.get("Schedule"):  # a bad schedule is refused before the job exists
+            self.triggers.get_schedule_fire_times({"Schedule": request["Schedule"], "Count": 1})
         row = self._snapshot(name, source, nb)
         role = request.get("Role") or "gluelab-notebook"
         self.jobs.create_job(
-            {"Name": name, **self._definition(row, role), "Tags": properties.get("Tags") or {}}
+            {"Name": name, **self._definition(row, role), **settings, "Tags": properties.get("Tags") or {}}
         )
         result = {"Name": name, **_version_shape(row)}
         if request.get("Schedule"):
@@ -297,6 +331,32 @@ class NotebookService:
             result["TriggerName"] = trigger
         return result
 
+    @gluelab_operation("DescribeNotebook", "NotebookPath")
+    def describe_notebook(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: what promoting a notebook would make of it (the "Schedule as job"
+        dialog): a job name, the ``parameters`` cell's typed schema, the job properties its magics set,
+        and the jobs that already run this notebook."""
+        source = Path(request["NotebookPath"]).expanduser().resolve()
+        nb = self._read(source)
+        with self.store.read() as session:
+            query = select(NotebookVersionRow.job_name).where(NotebookVersionRow.source_path == str(source))
+            promoted = sorted(set(session.scalars(query)))
+        existing = [name for name in promoted if self._is_job(name)]
+        return {
+            "NotebookPath": str(source),
+            "Name": _job_name(source),
+            "Parameters": parameter_schema(source),
+            "Properties": job_properties(nb),
+            "Jobs": existing,
+        }
+
+    def _is_job(self, name: str) -> bool:
+        try:
+            self.jobs.get_job({"JobName": name})
+        except EntityNotFoundException:
+            return False
+        return True
+
     @gluelab_operation("UpdateNotebookJob", "Name")
     def update_notebook_job(self, request: dict[str, Any]) -> dict[str, Any]:
         """gluelab's own action: snapshot the live notebook again when it changed; the job runs it next."""
@@ -308,7 +368,8 @@ class NotebookService:
             return {"Name": name, "Changed": False, **_version_shape(latest)}
         row = self._snapshot(name, source, nb)
         job = self.jobs.get_job({"JobName": name})["Job"]
-        self.jobs.update_job({"JobName": name, "JobUpdate": self._definition(row, job["Role"], job)})
+        definition = self._definition(row, job["Role"], job, latest.properties)
+        self.jobs.update_job({"JobName": name, "JobUpdate": definition})
         return {"Name": name, "Changed": True, **_version_shape(row)}
 
     @gluelab_operation("GetNotebookJob", "Name")
@@ -347,6 +408,23 @@ class NotebookService:
         )
         body = "".join(diff)
         return {"Name": request["Name"], "Version": latest.version, "Changed": bool(body), "Diff": body}
+
+
+def _job_name(source: Path) -> str:
+    """A job name from a notebook's file name (``daily report.ipynb`` → ``daily-report``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", source.stem).strip("-") or "notebook"
+
+
+def _check_settings(properties: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Refuses worker settings CreateJob would refuse, before anything is written."""
+    from ..kernel.session import WORKER_TYPES
+
+    worker = settings.get("WorkerType")
+    if worker is not None and worker not in WORKER_TYPES:
+        raise InvalidInputException(f"Unknown WorkerType {worker!r}; one of: {', '.join(WORKER_TYPES)}")
+    kind = properties.get("JobType", "glueetl")
+    fields = {k: v for k, v in properties.items() if k not in ("JobType", "Tags")}
+    normalise({**fields, **settings, "Command": {"Name": kind, "ScriptLocation": "notebook.ipynb"}})
 
 
 def _unmarked(nb: Any) -> Any:

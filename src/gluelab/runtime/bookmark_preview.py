@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from ..errors import EntityNotFoundException
 from .bookmark_tracker import ENABLE, BookmarkTracker
-from .jdbc_io import _URL, _after, conf_from_properties, vendor_of
+from .jdbc import sqlalchemy_url
+from .jdbc_io import _after, conf_from_properties, vendor_of
 from .listing import list_files, parse_exclusions
 
 
@@ -74,24 +75,6 @@ def _source_files(services: Any, source: dict[str, Any]) -> list[Any] | None:
                 break
         return list_files([loc for loc in dict.fromkeys(locations) if loc], warehouse, recurse=True)
     return None
-
-
-def sqlalchemy_url(jdbc_url: str, user: str, password: str) -> sa.engine.URL:
-    match = _URL.match(jdbc_url)
-    if not match:
-        raise ValueError(f"{jdbc_url!r} is not a JDBC URL")
-    vendor = vendor_of(jdbc_url)
-    database = match.group("rest").lstrip("/").split("?")[0].split(";")[0] or None
-    driver = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}[vendor]
-    port = int(match.group("port")) if match.group("port") else None
-    return sa.engine.URL.create(
-        driver,
-        username=user or None,
-        password=password or None,
-        host=match.group("host"),
-        port=port,
-        database=database,
-    )
 
 
 def _preview_jdbc(services: Any, ctx: str, element: dict[str, Any]) -> dict[str, Any]:

@@ -97,6 +97,28 @@ def conf_from_properties(connection_name: str, props: dict[str, str]) -> dict[st
     return {"url": url, "user": props.get("USERNAME", ""), "password": props.get("PASSWORD", "")}
 
 
+def sqlalchemy_url(jdbc_url: str, user: str, password: str, database: str | None = None) -> Any:
+    """The SQLAlchemy URL of a PostgreSQL or MySQL/MariaDB JDBC URL, on ``database`` or the URL's own."""
+    import sqlalchemy as sa
+
+    match = _URL.match(jdbc_url)
+    if not match:
+        raise ValueError(f"{jdbc_url!r} is not a JDBC URL")
+    vendor = vendor_of(jdbc_url)
+    if database is None:
+        database = match.group("rest").lstrip("/").split("?")[0].split(";")[0] or None
+    driver = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}[vendor]
+    port = int(match.group("port")) if match.group("port") else None
+    return sa.engine.URL.create(
+        driver,
+        username=user or None,
+        password=password or None,
+        host=match.group("host"),
+        port=port,
+        database=database,
+    )
+
+
 def with_database(url: str, database: str) -> str:
     """``url`` naming ``database`` instead of its own (its parameters kept)."""
     match = _URL.match(url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,16 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith(".crc")
 
 
+def walk_files(folder: Path, recurse: bool = True) -> Iterator[Path]:
+    """The files under ``folder``, lazily, each folder's files then its sub-folders in name order,
+    without hidden files and folders (``_SUCCESS``, ``.crc``, ``_temporary`` ...)."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not _hidden(d)) if recurse else []
+        for name in sorted(names):
+            if not _hidden(name):
+                yield Path(root) / name
+
+
 def list_files(
     paths: list[str], warehouse: Path, recurse: bool = False, exclusions: list[str] | None = None
 ) -> list[SourceFile]:
@@ -101,15 +112,7 @@ def list_files(
         if local.is_file():
             candidates = [(local, path)]
         elif local.is_dir():
-            candidates = []
-            for root, dirs, names in os.walk(local):
-                dirs[:] = sorted(d for d in dirs if not _hidden(d)) if recurse else []
-                for name in sorted(names):
-                    if _hidden(name):
-                        continue
-                    full = Path(root) / name
-                    relative = full.relative_to(local).as_posix()
-                    candidates.append((full, base + relative))
+            candidates = [(f, base + f.relative_to(local).as_posix()) for f in walk_files(local, recurse)]
         else:
             continue  # a missing prefix is simply empty, as on S3
         for full, uri in candidates:

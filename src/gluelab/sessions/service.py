@@ -32,7 +32,7 @@ from ..errors import (
 from ..jobs import processes
 from ..jobs.launchers import spark_key
 from ..jobs.pool import WarmPool, claim_spare
-from ..operations import glue_operation
+from ..operations import glue_operation, gluelab_operation
 from ..pagination import decode_token, encode_token
 from ..runtime.spark import SparkSetupError
 from ..store import Store
@@ -378,6 +378,27 @@ class SessionService:
                 self.children = [c for c in self.children if c.poll() is None]
             except Exception:  # noqa: BLE001 - the next tick tries again
                 log.exception("session supervisor tick failed")
+
+    @gluelab_operation("GetEndpointStatus")
+    def get_endpoint_status(self, request: dict[str, Any]) -> dict[str, Any]:
+        """gluelab's own action: the development endpoint: whether ``gluelab serve`` runs for this home
+        and where it answers (Glue API and Livy REST), its sessions by status, its warm spares."""
+        from ..api.server import running_server
+
+        running = running_server(self.settings)
+        views = self.all()
+        by_status: dict[str, int] = {}
+        for view in views:
+            by_status[view.status] = by_status.get(view.status, 0) + 1
+        return {
+            "ServerRunning": running is not None,
+            "Url": running["url"] if running else self.settings.endpoint_url(),
+            "SessionsByStatus": by_status,
+            "SessionsRunning": sum(1 for v in views if v.status in ("PROVISIONING", "READY", "STOPPING")),
+            "SessionsTotal": len(views),
+            "WarmSparesReady": self.ready_spares(),
+            "SessionPoolSize": self.settings.session_pool_size,
+        }
 
     def ready_spares(self) -> int:
         root = self.spare_root

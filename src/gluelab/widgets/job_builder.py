@@ -14,6 +14,7 @@ import ipywidgets as w
 import nbformat
 
 from ..crawler.classifiers import FileSchema, classify_file
+from ..runtime.listing import walk_files
 from ..runtime.paths import to_local
 from . import job_code
 from .common import default_services, error_text
@@ -117,11 +118,7 @@ class JobBuilder(w.VBox):
 
     def _file_columns(self) -> list[tuple[str, str]]:
         root = to_local(self.source_path.value.strip(), self.services.settings.warehouse_dir)
-        files = (
-            [root]
-            if root.is_file()
-            else sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
-        )
+        files = [root] if root.is_file() else walk_files(root)
         for path in files:
             found = classify_file(Path(path))
             if isinstance(found, FileSchema):
