@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from . import rpc
 from .interpreter import Interpreter
 from .namespace import start_spark
 from .spec import SessionPlan, plan
@@ -121,15 +122,14 @@ class Repl:
         except Exception:  # noqa: BLE001 - Spark is stopping
             return None
 
-    def _submit(self, code: str, kind: str) -> dict[str, Any]:
+    def _submit(self, code: str, kind: str) -> rpc.Reply:
         if self.stop_reason is not None:
             raise ValueError("the session is stopping")
         with self.lock:
             statement = Statement(id=len(self.statements), code=code, kind=kind)
             self.statements[statement.id] = statement
-        self.queue.put(statement.id)
         log.info("statement %d queued (%s, %d characters)", statement.id, kind, len(code))
-        return statement.shape()
+        return rpc.Reply(statement.shape(), lambda: self.queue.put(statement.id))
 
     def _get(self, statement_id: int) -> Statement:
         statement = self.statements.get(statement_id)
@@ -292,8 +292,6 @@ def _redirect_output(path: Path) -> None:
 
 
 def _serve_rpc(repl: Repl) -> tuple[str, str]:
-    from . import rpc
-
     address = f"gluelab-session-{secrets.token_hex(8)}"
     secret = secrets.token_hex(16)
     rpc.serve(address, secret, repl.handle)

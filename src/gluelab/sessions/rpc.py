@@ -19,6 +19,15 @@ class SessionUnreachable(ConnectionError):
     """The session's process does not answer (it ended, or never started)."""
 
 
+class Reply:
+    """A result with something to do once it has been sent (so that work it starts, which may end the
+    process, cannot overtake the answer that accepted it)."""
+
+    def __init__(self, result: Any, then: Callable[[], None]) -> None:
+        self.result = result
+        self.then = then
+
+
 def call(address: str, secret: str, op: str, timeout: float = TIMEOUT_SECONDS, **args: Any) -> Any:
     request = json.dumps({"secret": secret, "op": op, "args": args}).encode() + b"\n"
     try:
@@ -53,14 +62,20 @@ def serve(address: str, secret: str, handle: Callable[[str, dict[str, Any]], Any
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
+            after = None
             try:
                 request = json.loads(self.rfile.readline(MAX_REPLY))
                 if request.get("secret") != secret:
                     raise PermissionError("wrong session secret")
-                reply: dict[str, Any] = {"result": handle(request["op"], request.get("args") or {})}
+                result = handle(request["op"], request.get("args") or {})
+                if isinstance(result, Reply):
+                    result, after = result.result, result.then
+                reply: dict[str, Any] = {"result": result}
             except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
                 reply = {"error": {"type": type(exc).__name__, "message": str(exc)}}
             self.wfile.write(json.dumps(reply, default=str).encode())
+            if after is not None:
+                after()
 
     class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         daemon_threads = True
