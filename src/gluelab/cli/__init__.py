@@ -211,10 +211,14 @@ def demo(
         help="Where the demo keeps its home, warehouse and logs (recreated on each run).",
     ),
 ) -> None:
-    """Run gluelab's main job: a walkthrough that builds a catalog through the Glue API with boto3."""
-    from ..demo import run_demo
+    """Run gluelab's main job: raw files, a crawl, a workflow (Glue ETL script with bookmarks, notebook job,
+    summary) and its file-arrival trigger, all through the Glue API with boto3; prints what it built."""
+    from ..demo import DemoFailed, run_demo
 
-    run_demo(workspace.resolve())
+    try:
+        run_demo(workspace.resolve())
+    except DemoFailed as exc:
+        fail(f"the demo failed: {exc}")
 
 
 def main() -> None:
