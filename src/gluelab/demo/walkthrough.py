@@ -306,7 +306,7 @@ def run_demo(workspace: Path) -> None:
         Panel.fit(
             "[bold]Open it all in JupyterLab[/] (the lab runs the API, the scheduler and the trigger too):\n"
             f"  GLUELAB_HOME={workspace / 'home'} {Path(sys.prefix) / 'bin' / 'jupyter'} lab "
-            f"--notebook-dir {workspace}\n"
+            f"--notebook-dir {workspace}{' --allow-root' if os.geteuid() == 0 else ''}\n"
             "  the gluelab sidebar: Catalog (shop.sales -> Preview), Workflows (daily_sales -> Graph),\n"
             "  Jobs (quality_report -> Output, clean_sales -> Metrics), Triggers;\n"
             "  notebooks/quality_report.ipynb opens with the Glue PySpark (local) kernel.\n"
