@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from ..cli.render import console
 from .data import Day
 
 FINISHED = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "CANCELLED"}
+LATEST = datetime.max.replace(tzinfo=UTC)  # where a node not started yet sorts
 CRAWL_STATES = {"COMPLETED": "SUCCEEDED", "FAILED": "FAILED", "STOPPED": "CANCELLED"}
 
 
@@ -82,7 +83,7 @@ class WorkflowRun:
                     )
                 )
         order = {"CRAWLER": 0}
-        return sorted(nodes, key=lambda n: (order.get(n.kind, 1), n.started or datetime.max.astimezone()))
+        return sorted(nodes, key=lambda n: (order.get(n.kind, 1), n.started or LATEST))
 
 
 @dataclass
