@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -16,6 +18,7 @@ from sqlalchemy import update
 from gluelab.catalog.common import utcnow
 from gluelab.config import Settings
 from gluelab.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
+from gluelab.jobs.notebook_launcher import output_html
 from gluelab.jobs.notebook_params import IsoDate, ParameterError, convert, parameter_schema, typed_parameters
 from gluelab.orchestration.scheduler import Scheduler
 from gluelab.services import Services, open_services
@@ -276,7 +279,11 @@ def test_a_scheduled_notebook_job_runs_with_typed_parameters(tmp_path: Path) -> 
             "<td>42</td>" in str(o.get("data", {})) for c in executed.cells for o in c.get("outputs", [])
         )
         assert "injected-parameters" in executed.cells[2].metadata["tags"]
-        assert (log_dir / "output.html").read_text().count("scheduled") >= 1
+        assert not (log_dir / "output.html").exists()  # rendered when asked for, not by the run
+        assert output_html(log_dir).decode().count("scheduled") >= 1
+        assert (log_dir / "output.html").exists() and output_html(log_dir) == (
+            log_dir / "output.html"
+        ).read_bytes()
         notes = (log_dir / "run.log").read_text()
         assert "notebook v1-" in notes and "parameter rows = 7" in notes and "cell 4/5" in notes
     finally:
@@ -365,3 +372,17 @@ def test_job_bookmarks_work_inside_a_notebook_job(tmp_path: Path) -> None:
         assert services.bookmarks.load("incremental")["Run"] == 3
     finally:
         services.close()
+
+
+def test_papermill_is_imported_without_the_iri_grammar_which_stays_importable():
+    code = (
+        "import sys\n"
+        "from gluelab.jobs.notebook_params import import_papermill\n"
+        "import_papermill()\n"
+        "assert 'papermill' in sys.modules and 'rfc3987_syntax' not in sys.modules\n"
+        "import nbformat, rfc3987_syntax\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -14,6 +14,7 @@ hold it instead). Run processes record their own end, so closing the lab never l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -25,7 +26,7 @@ from jupyter_server.utils import url_path_join
 
 from ..config import Settings
 from ..errors import GlueError
-from ..jobs.notebook_launcher import OUTPUT
+from ..jobs.notebook_launcher import OUTPUT, output_html
 from ..services import Services, open_services
 from . import protocol
 from .server import Background, GlueApi, call_action, configure_logging, make_api
@@ -78,18 +79,21 @@ class RunOutputHandler(JupyterHandler):
         self.services = services
 
     @tornado.web.authenticated
-    def get(self, run_id: str, kind: str) -> None:
+    async def get(self, run_id: str, kind: str) -> None:
         try:
             log_dir = Path(self.services.jobs.run_context(run_id)["LogDir"])
         except GlueError as error:
             raise tornado.web.HTTPError(404, reason=error.message) from None
-        path = log_dir / Path(OUTPUT).with_suffix(f".{kind}").name
-        if not path.is_file():
+        if kind == "ipynb":
+            body = (log_dir / OUTPUT).read_bytes() if (log_dir / OUTPUT).is_file() else None
+        else:  # rendered off the event loop (nbconvert takes a second)
+            body = await asyncio.get_running_loop().run_in_executor(None, output_html, log_dir)
+        if body is None:
             raise tornado.web.HTTPError(404, reason=f"Run {run_id} has no output notebook")
         self.set_header("Content-Type", self.TYPES[kind])
         if kind == "ipynb":
             self.set_header("Content-Disposition", f'attachment; filename="{run_id}.ipynb"')
-        self.finish(path.read_bytes())
+        self.finish(body)
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:

@@ -31,11 +31,11 @@ from ..sessions.batches import LivyBatches
 from . import protocol, sts
 from .auth import SigV4Verifier
 from .dispatch import Dispatcher
+from .running import SERVER_FILE, running_server, server_file
 
 log = logging.getLogger("gluelab.api")
 access_log = logging.getLogger("gluelab.access")
 
-SERVER_FILE = "server.json"
 DISCARD_LIMIT = 1024**3
 
 
@@ -229,20 +229,6 @@ def configure_logging(settings: Settings) -> Path:
     root.setLevel(logging.INFO)
     root.addHandler(handler)
     return path
-
-
-def server_file(settings: Settings) -> Path:
-    return settings.run_dir / SERVER_FILE
-
-
-def running_server(settings: Settings) -> dict[str, Any] | None:
-    """The address of a live ``gluelab serve`` for this home, if there is one."""
-    try:
-        info = json.loads(server_file(settings).read_text())
-        os.kill(int(info["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return info
 
 
 def spawn_server(

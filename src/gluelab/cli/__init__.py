@@ -104,7 +104,7 @@ def credentials(
     as_env: bool = typer.Option(False, "--env", help="Print shell exports for boto3 and the AWS CLI."),
 ) -> None:
     """What a boto3 client needs to talk to gluelab: endpoint, region, access key id, secret (the token)."""
-    from ..api.server import running_server
+    from ..api.running import running_server
 
     s = settings()
     s.ensure_dirs()

@@ -69,7 +69,7 @@ def stop(
 
 
 def _livy_url() -> tuple[str, bool]:
-    from ..api.server import running_server
+    from ..api.running import running_server
 
     s = settings()
     running = running_server(s)

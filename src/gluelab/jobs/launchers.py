@@ -159,7 +159,7 @@ class Launcher:
     def _glue_client_environment(self) -> None:
         """Let ``boto3.client("glue")`` in user code reach this home's ``gluelab serve``, as a Glue job's
         role reaches Glue (variables the run already has are kept)."""
-        from ..api.server import running_server
+        from ..api.running import running_server
 
         server = running_server(self.settings)
         if server is None:

@@ -1,8 +1,8 @@
 """Notebook jobs (``JobMode: NOTEBOOK``, an ``.ipynb`` script): papermill runs the notebook's snapshot in
 the run process with the run's arguments as typed parameters. A wrong-typed value fails the run before any
-cell runs; the executed notebook is kept per run (``output.ipynb`` and ``output.html`` in its log
-directory), written after every cell; each cell's start is a line of the run's log; a failure names the
-first failing cell."""
+cell runs; the executed notebook is kept per run (``output.ipynb`` in its log directory, written after every
+cell; ``output_html`` renders it for the lab); each cell's start is a line of the run's log; a failure names
+the first failing cell."""
 
 from __future__ import annotations
 
@@ -16,6 +16,26 @@ from .launchers import PythonShellLauncher, SparkScriptLauncher
 from .notebook_params import parameter_schema, typed_parameters
 
 OUTPUT = "output.ipynb"
+
+
+def output_html(log_dir: Path) -> bytes | None:
+    """A run's executed notebook as HTML (``None`` when it has none), rendered on demand rather than by the
+    run (nbconvert costs about a second) and kept as ``output.html`` until the notebook changes."""
+    notebook = log_dir / OUTPUT
+    if not notebook.is_file():
+        return None
+    html = notebook.with_suffix(".html")
+    if html.is_file() and html.stat().st_mtime >= notebook.stat().st_mtime:
+        return html.read_bytes()
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    data = body.encode("utf-8")
+    partial = html.with_name(".output.html.part")
+    partial.write_bytes(data)
+    partial.replace(html)
+    return data
 
 
 class NotebookFailed(RuntimeError):
@@ -73,22 +93,8 @@ class NotebookMixin:
                 f"cell {error.cell_index + 1} of the executed notebook ({first[0][:60] if first else ''!r}) "
                 f"failed: {error.ename}: {error.evalue}"
             ) from None
-        finally:
-            self._html(output)
         self.logs.note(f"notebook executed in {time.perf_counter() - started:.2f} s; output {output}")
         return 0
-
-    def _html(self, output: Path) -> None:
-        if not output.exists():
-            return
-        try:
-            import nbformat
-            from nbconvert import HTMLExporter
-
-            body, _ = HTMLExporter().from_notebook_node(nbformat.read(output, as_version=4))
-            output.with_suffix(".html").write_text(body, encoding="utf-8")
-        except Exception as exc:  # noqa: BLE001 - the notebook itself is kept either way
-            self.logs.note(f"no HTML copy of the output notebook: {exc}")
 
 
 class SparkNotebookLauncher(NotebookMixin, SparkScriptLauncher):

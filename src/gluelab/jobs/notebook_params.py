@@ -8,6 +8,7 @@ import ast
 import datetime as dt
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,26 @@ def _type_of_default(default: str) -> str:
     return "str"
 
 
+def import_papermill() -> None:
+    """Imports papermill without the IRI grammar: papermill imports nbformat, whose jsonschema imports
+    ``rfc3987_syntax`` when it is installed, and that compiles a grammar at import (a second, twice that on a
+    busy machine, in every notebook run) for format checks nbformat never makes. The module stays
+    importable afterwards; only jsonschema's ``iri`` format checks are left out of this process."""
+    if "papermill" in sys.modules:
+        return
+    block = "rfc3987_syntax" not in sys.modules
+    if block:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment] - import raises ImportError
+    try:
+        import papermill  # noqa: F401
+    finally:
+        if block:
+            del sys.modules["rfc3987_syntax"]
+
+
 def parameter_schema(notebook: Path) -> list[dict[str, Any]]:
     """[{Name, Type, Default, Help}] of the cell tagged ``parameters`` (empty without one)."""
+    import_papermill()
     from papermill.inspection import _infer_parameters
     from papermill.iorw import load_notebook_node
 

@@ -383,7 +383,7 @@ class SessionService:
     def get_endpoint_status(self, request: dict[str, Any]) -> dict[str, Any]:
         """gluelab's own action: the development endpoint: whether ``gluelab serve`` runs for this home
         and where it answers (Glue API and Livy REST), its sessions by status, its warm spares."""
-        from ..api.server import running_server
+        from ..api.running import running_server
 
         running = running_server(self.settings)
         views = self.all()
