@@ -36,21 +36,15 @@ test: setup lint
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/ruff format --check src tests bench notebooks
 
 format: setup
-	$(BIN)/ruff format src tests $(wildcard bench)
-	$(BIN)/ruff check --fix src tests $(wildcard bench)
+	$(BIN)/ruff format src tests bench notebooks
+	$(BIN)/ruff check --fix src tests bench notebooks
 
 bench: setup
-	$(BIN)/python bench/bench_catalog.py
-	$(BIN)/python bench/bench_runtime.py
-	$(BIN)/python bench/bench_crawler.py
-	$(BIN)/python bench/bench_jobs.py
-	$(BIN)/python bench/bench_orchestration.py
-	$(BIN)/python bench/bench_sessions.py
-	$(BIN)/python bench/bench_notebooks.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) gluelab-demo .pytest_cache .ruff_cache

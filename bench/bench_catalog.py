@@ -61,7 +61,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from tests.helpers import PG_ADMIN_URL, ServerProcess, drop_pg_database, postgres_available  # noqa: E402
 
-RESULTS = REPO / "bench" / "results" / "catalog.json"
+from common import results_path  # noqa: E402
+
+RESULTS = results_path("catalog")
 TARGET_P95_MS = 50.0
 TARGET_RSS_MB = 150.0  # MB = 10**6 bytes (the stricter reading)
 MB = 1_000_000

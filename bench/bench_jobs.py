@@ -29,8 +29,14 @@ import botocore.config
 from rich.console import Console
 from rich.table import Table
 
+from common import results_path
+
 console = Console()
-RESULTS = Path(__file__).parent / "results" / "jobs.json"
+RESULTS = results_path("jobs")
+TARGET_WARM_READY = 0.1  # StartJobRun -> first line on a warm spare / bare launch -> first line
+TARGET_END_TO_END = 1.2  # StartJobRun -> SUCCEEDED / the bare script's wall time
+TARGET_SPARE_RSS_MB = 700  # one ready warm spare, Python and Spark's JVM (MB = 10^6 bytes)
+TARGET_SUPERVISOR_RSS_MB = 200  # the idle ``gluelab serve``
 SCRIPT = """
 import time
 from pyspark.sql import SparkSession
@@ -167,13 +173,19 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in samples.items()}
     rows = [
-        ("StartJobRun -> first line, warm / bare", med["warm_ready"], med["bare_ready"], 0.1),
-        ("end to end, warm / bare", med["warm_end"], med["bare_wall"], 1.2),
-        ("end to end, cold / bare", med["cold_end"], med["bare_wall"], 1.2),
+        ("StartJobRun -> first line, warm / bare", med["warm_ready"], med["bare_ready"], TARGET_WARM_READY),
+        ("end to end, warm / bare", med["warm_end"], med["bare_wall"], TARGET_END_TO_END),
+        ("end to end, cold / bare", med["cold_end"], med["bare_wall"], TARGET_END_TO_END),
         ("StartJobRun -> first line, cold / bare", med["cold_ready"], med["bare_ready"], None),
     ]
     table = Table("measure", "gluelab (s)", "bare (s)", "ratio", "target", title="job runs (medians)")
-    report = {"samples": samples, "spare_rss_bytes": spare_rss, "supervisor_rss_bytes": supervisor_rss}
+    report = {
+        "repeat": args.repeat,
+        "samples": samples,
+        "spare_rss_bytes": spare_rss,
+        "supervisor_rss_bytes": supervisor_rss,
+        "targets": {"spare_rss_mb": TARGET_SPARE_RSS_MB, "supervisor_rss_mb": TARGET_SUPERVISOR_RSS_MB},
+    }
     for name, ours, base, target in rows:
         ratio = ours / base
         verdict = "" if target is None else f"<= {target}x " + ("PASS" if ratio <= target else "MISSED")
@@ -184,17 +196,18 @@ def main() -> None:
         f"{spare_rss / 1e6:.0f}",
         "",
         "",
-        "<= 700 " + ("PASS" if spare_rss <= 700e6 else "MISSED"),
+        f"<= {TARGET_SPARE_RSS_MB} " + ("PASS" if spare_rss <= TARGET_SPARE_RSS_MB * 1e6 else "MISSED"),
     )
     table.add_row(
         "idle supervisor RSS (MB)",
         f"{supervisor_rss / 1e6:.0f}",
         "",
         "",
-        "<= 200 " + ("PASS" if supervisor_rss <= 200e6 else "MISSED"),
+        f"<= {TARGET_SUPERVISOR_RSS_MB} "
+        + ("PASS" if supervisor_rss <= TARGET_SUPERVISOR_RSS_MB * 1e6 else "MISSED"),
     )
     console.print(table)
-    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2))
 
 

@@ -34,13 +34,18 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from common import results_path
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from tests.helpers import create_pg_database, drop_pg_database  # noqa: E402
 
 console = Console()
-RESULTS = Path(__file__).parent / "results" / "orchestration.json"
+RESULTS = results_path("orchestration")
 TRIVIAL = "print('ok')\n"
+TARGET_CONDITIONAL_MS = 200  # job A SUCCEEDED -> job B STARTING, p50
+TARGET_IDLE_CPU = 0.05  # share of one core, idle scheduler with 1,000 activated scheduled triggers
+TARGET_GET_JOB_RUNS_P95_MS = 50  # GetJobRuns page of 100 with 100,000 runs stored
 
 
 class Server:
@@ -239,7 +244,14 @@ def main() -> int:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gluelab-bench-orchestration-"))
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {
+        "config": {"chains": args.chains, "idle_seconds": args.idle_seconds, "calls": args.calls},
+        "targets": {
+            "conditional_p50_ms": TARGET_CONDITIONAL_MS,
+            "idle_cpu_share": TARGET_IDLE_CPU,
+            "get_job_runs_p95_ms": TARGET_GET_JOB_RUNS_P95_MS,
+        },
+    }
     console.print("conditional trigger latency ...")
     results["conditional"] = conditional_latency(work, args.chains)
     console.print("idle scheduler with 1,000 scheduled triggers ...")
@@ -255,14 +267,14 @@ def main() -> int:
         f"{c['p50_s'] * 1000:.0f} ms (max {c['max_s'] * 1000:.0f})"
         f" / poll interval {c['baseline_s'] * 1000:.0f} ms",
         f"{c['ratio']:.2f}x",
-        _verdict(c["p50_s"] <= 0.2, "<= 200 ms"),
+        _verdict(c["p50_s"] * 1000 <= TARGET_CONDITIONAL_MS, f"<= {TARGET_CONDITIONAL_MS} ms"),
     )
     i = results["idle"]
     table.add_row(
         "idle scheduler CPU, 1,000 activated scheduled triggers",
         f"{i['cpu_share'] * 100:.2f} % of a core / {i['baseline_share'] * 100:.2f} % with none",
         f"{i['ratio']:.2f}x" if i["ratio"] else "",
-        _verdict(i["cpu_share"] <= 0.05, "<= 5 %"),
+        _verdict(i["cpu_share"] <= TARGET_IDLE_CPU, f"<= {TARGET_IDLE_CPU * 100:.0f} %"),
     )
     for key, label in (("get_job_runs_sqlite", "SQLite"), ("get_job_runs_postgresql", "PostgreSQL")):
         if key in results:
@@ -271,7 +283,7 @@ def main() -> int:
                 f"GetJobRuns page of 100, 100,000 runs stored, p95 ({label})",
                 f"{r['p95_ms']:.1f} ms / {r['baseline_p95_ms']:.1f} ms with 100 runs",
                 f"{r['ratio']:.2f}x",
-                _verdict(r["p95_ms"] <= 50, "<= 50 ms"),
+                _verdict(r["p95_ms"] <= TARGET_GET_JOB_RUNS_P95_MS, f"<= {TARGET_GET_JOB_RUNS_P95_MS} ms"),
             )
     console.print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

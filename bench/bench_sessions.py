@@ -33,9 +33,14 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from common import results_path
+
 REPO = Path(__file__).resolve().parent.parent
 console = Console()
-RESULTS = Path(__file__).parent / "results" / "sessions.json"
+RESULTS = results_path("sessions")
+TARGET_ROUND_TRIP_MS = 20  # a trivial statement through Livy REST, p50
+TARGET_WARM_RATIO = 0.2  # new session ready from a warm spare / cold getOrCreate in a fresh interpreter
+TARGET_SERVER_RSS_MB = 200  # ``gluelab serve`` without sessions (MB = 10^6 bytes)
 COLD_SPARK = (
     "import time; t = time.perf_counter()\n"
     "from pyspark.sql import SparkSession\n"
@@ -144,7 +149,14 @@ def main() -> None:
     import boto3
     import botocore.config
 
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {
+        "statements": args.statements,
+        "targets": {
+            "livy_round_trip_p50_ms": TARGET_ROUND_TRIP_MS,
+            "warm_vs_cold_getorcreate": TARGET_WARM_RATIO,
+            "server_rss_mb": TARGET_SERVER_RSS_MB,
+        },
+    }
     with tempfile.TemporaryDirectory(prefix="gluelab-bench-sessions-") as tmp:
         endpoint = Endpoint(Path(tmp))
         try:
@@ -205,8 +217,8 @@ def main() -> None:
     row(
         "trivial statement, Livy REST, p50",
         f"{results['livy_round_trip_p50_ms']:.1f} ms",
-        "<= 20 ms",
-        results["livy_round_trip_p50_ms"] <= 20,
+        f"<= {TARGET_ROUND_TRIP_MS} ms",
+        results["livy_round_trip_p50_ms"] <= TARGET_ROUND_TRIP_MS,
     )
     row("trivial statement, Glue API (boto3), p50", f"{results['glue_round_trip_p50_ms']:.1f} ms", "", None)
     row(
@@ -222,19 +234,19 @@ def main() -> None:
     row(
         "warm session / cold getOrCreate",
         f"{results['warm_vs_cold_getorcreate']:.3f}x",
-        "<= 0.2x",
-        results["warm_vs_cold_getorcreate"] <= 0.2,
+        f"<= {TARGET_WARM_RATIO}x",
+        results["warm_vs_cold_getorcreate"] <= TARGET_WARM_RATIO,
     )
     row(
         "server RSS, no sessions",
         f"{results['server_rss_mb']:.0f} MB",
-        "<= 200 MB",
-        results["server_rss_mb"] <= 200,
+        f"<= {TARGET_SERVER_RSS_MB} MB",
+        results["server_rss_mb"] <= TARGET_SERVER_RSS_MB,
     )
     row("idle session RSS (Python + JVM)", f"{results['idle_session_rss_mb']:.0f} MB", "report", None)
     row("idle local kernel RSS (Python + JVM)", f"{results['kernel_idle_rss_mb']:.0f} MB", "report", None)
     console.print(table)
-    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 

@@ -1,11 +1,22 @@
-"""What the benchmarks share: a boto3 Glue client for a running ``gluelab serve``."""
+"""What the benchmarks share: where results go, and a boto3 Glue client for a running ``gluelab serve``."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.config
+
+RESULTS_ENV = "GLUELAB_BENCH_RESULTS"
+
+
+def results_path(name: str) -> Path:
+    """``<results dir>/<name>.json``: ``bench/results`` unless ``$GLUELAB_BENCH_RESULTS`` names another
+    folder (``bench/run.py --results-dir`` sets it for the benchmarks it runs)."""
+    folder = os.environ.get(RESULTS_ENV) or Path(__file__).parent / "results"
+    return Path(folder) / f"{name}.json"
 
 
 def glue_client(url: str, token: str) -> Any:
