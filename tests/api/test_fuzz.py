@@ -44,10 +44,12 @@ from gluelab.catalog import CatalogService
 from gluelab.config import Settings
 from gluelab.crawler import CrawlerService
 from gluelab.jobs import JobService
+from gluelab.jobs.notebooks import NotebookService
 from gluelab.operations import is_own_operation, operations_of
 from gluelab.orchestration.triggers import TriggerService
 from gluelab.orchestration.workflows import WorkflowService
 from gluelab.runtime.bookmarks import BookmarkService
+from gluelab.sessions.service import SessionService
 from gluelab.store import Store
 from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, postgres_available, unavailable
 
@@ -61,7 +63,14 @@ ACTIONS = sorted(
     for name, method in operations_of(object.__new__(service))
     if not is_own_operation(method)  # gluelab's own actions have no Glue shape to fuzz from
 )
-UNIMPLEMENTED = sorted(set(shapes.glue_model().operation_names) - set(ACTIONS))
+# Implemented but not fuzzed here: a known-good CreateSession or RunStatement starts a Spark process, a
+# promotion needs a notebook file; tests/sessions and tests/jobs cover their bad input one by one.
+NOT_FUZZED = {
+    name
+    for service in (SessionService, NotebookService)
+    for name, _ in operations_of(object.__new__(service))
+}
+UNIMPLEMENTED = sorted(set(shapes.glue_model().operation_names) - set(ACTIONS) - NOT_FUZZED)
 CONTENT_TYPE = "application/x-amz-json-1.1"
 EXAMPLES = int(os.environ.get("GLUELAB_FUZZ_EXAMPLES", "50"))
 
