@@ -44,6 +44,9 @@ class Settings:
     missed_schedules: str = "run-once"
     # Whether ``gluelab serve`` (and the lab) run a scheduler; several may, one at a time fires (a lease).
     scheduler: bool = True
+    # Whether ``jupyter lab`` also serves the Glue API and Livy on host:port (for boto3 and sparkmagic in
+    # its notebooks) when no ``gluelab serve`` runs for the home.
+    lab_endpoint: bool = True
     token_override: str | None = field(default=None, repr=False)
 
     # -- derived paths ------------------------------------------------------------------
@@ -136,6 +139,7 @@ class Settings:
             ),
             "missed_schedules": str(pick("missed_schedules", cls.missed_schedules)),
             "scheduler": _as_bool("scheduler", pick("scheduler", cls.scheduler)),
+            "lab_endpoint": _as_bool("lab_endpoint", pick("lab_endpoint", cls.lab_endpoint)),
             "token_override": pick("token", None),
         }
         unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}

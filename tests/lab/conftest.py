@@ -64,7 +64,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     port = _free_port()
-    env = gluelab_env(home, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_CONFIG_DIR=str(base / "config"))
+    env = gluelab_env(
+        home,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        GLUELAB_PORT="0",  # the lab's own Glue endpoint for boto3 and sparkmagic, on a free port
+    )
     log = base / "lab.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -1,19 +1,26 @@
 """Notebooks in the lab: "Schedule as job" on a notebook's toolbar (the promotion dialog, its schedule
 builder and worker settings), the promoted job run from the Jobs panel with its log, metrics chart and
 output notebook; "Open in notebook" and the preview of a catalog table; the authoring widgets rendered in
-a notebook creating a job and a trigger; the development endpoint in the status bar."""
+a notebook creating a job and a trigger; the lab's own development endpoint (boto3, Livy) and the status
+bar."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 from typing import Any
 
+import boto3
 import nbformat
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import requests
+from botocore.exceptions import ClientError
 
-from tests.helpers import ServerProcess
+from tests.helpers import gluelab_env
 from tests.lab.conftest import ARTIFACTS, TOKEN, Lab, open_section
 
 pytestmark = pytest.mark.slow
@@ -271,28 +278,56 @@ def test_the_authoring_widgets_create_a_job_and_a_trigger_in_the_lab(lab: Lab, p
     lab.glue("DeleteTrigger", {"Name": "visits-hourly"})
 
 
-def test_the_status_bar_shows_the_development_endpoint(lab: Lab, page: Any):
+def test_the_lab_serves_the_development_endpoint_and_shows_it_in_the_status_bar(lab: Lab, page: Any):
+    """With no ``gluelab serve`` for its home, the lab itself answers boto3 (SigV4) and sparkmagic (Livy)
+    on the configured port, announced where ``gluelab credentials`` and the status bar look."""
+    info = json.loads((lab.home / "run" / "server.json").read_text())
+    assert (info["pid"], info["by"]) == (lab.proc.pid, "jupyter lab")
     status = page.locator(".gluelab-endpoint-status")
-    status.wait_for()
-    page.wait_for_selector('.gluelab-endpoint-status[data-endpoint="off"]')
-    assert status.inner_text().startswith("Glue endpoint: off")
-    endpoint = ServerProcess(lab.home).start()  # `gluelab serve` on the lab's home: sparkmagic's endpoint
-    try:
-        page.wait_for_selector('.gluelab-endpoint-status[data-endpoint="running"]', timeout=30_000)
-        assert endpoint.url in status.get_attribute("title")
-        lab.glue(
-            "CreateSession",
-            {
-                "Id": "lab-status",
-                "Role": "arn:aws:iam::123456789012:role/gluelab",
-                "Command": {"Name": "glueetl", "PythonVersion": "3"},
-            },
-        )
-        page.wait_for_selector('.gluelab-endpoint-status[data-sessions="1"]', timeout=30_000)
-        page.get_by_text("Glue endpoint: running · 1 ready").wait_for(timeout=180_000)
-        _shot(page, "endpoint-status-bar.png")
-        lab.glue("StopSession", {"Id": "lab-status"})
-        page.wait_for_selector('.gluelab-endpoint-status[data-sessions="0"]', timeout=60_000)
-    finally:
-        endpoint.stop()
-    page.wait_for_selector('.gluelab-endpoint-status[data-endpoint="off"]', timeout=30_000)
+    page.wait_for_selector('.gluelab-endpoint-status[data-endpoint="running"]', timeout=30_000)
+    assert status.inner_text().startswith("Glue endpoint: running")
+    assert info["url"] in status.get_attribute("title")
+
+    env = gluelab_env(lab.home)
+    printed = subprocess.run(
+        [sys.executable, "-m", "gluelab", "credentials", "--json"], env=env, capture_output=True, text=True
+    )
+    credentials = json.loads(printed.stdout)
+    assert credentials.pop("server_running") is True and credentials["endpoint_url"] == info["url"]
+    glue = boto3.client("glue", **credentials)
+    lab.glue("CreateDatabase", {"DatabaseInput": {"Name": "seen_by_boto3"}})
+    assert "seen_by_boto3" in [d["Name"] for d in glue.get_databases()["DatabaseList"]]
+    with pytest.raises(glue.exceptions.EntityNotFoundException):
+        glue.get_table(DatabaseName="seen_by_boto3", Name="nothing")
+    livy = requests.get(
+        f"{info['url']}/sessions", auth=("gluelab", credentials["aws_secret_access_key"]), timeout=10
+    )
+    assert livy.status_code == 200 and livy.json()["sessions"] == []
+    unsigned = boto3.client("glue", **{**credentials, "aws_secret_access_key": "wrong"})
+    with pytest.raises(ClientError, match="UnrecognizedClientException|InvalidSignatureException"):
+        unsigned.get_databases()
+
+    second = subprocess.run(
+        [sys.executable, "-m", "gluelab", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode != 0
+    assert (
+        f"jupyter lab is already running for {lab.home} at {info['url']} (pid {lab.proc.pid})"
+        in second.stderr
+    )
+
+    glue.create_session(
+        Id="lab-status",
+        Role="arn:aws:iam::123456789012:role/gluelab",
+        Command={"Name": "glueetl", "PythonVersion": "3"},
+    )
+    page.wait_for_selector('.gluelab-endpoint-status[data-sessions="1"]', timeout=30_000)
+    page.get_by_text("Glue endpoint: running · 1 ready").wait_for(timeout=180_000)
+    _shot(page, "endpoint-status-bar.png")
+    glue.stop_session(Id="lab-status")
+    page.wait_for_selector('.gluelab-endpoint-status[data-sessions="0"]', timeout=60_000)
+    lab.glue("DeleteDatabase", {"Name": "seen_by_boto3"})

@@ -10,6 +10,10 @@
 and runs what ``gluelab serve`` runs besides HTTP (``server.Background``): the executor's supervisor and
 the scheduler, which fires only while it holds the store's lease (a ``gluelab serve`` on the same home may
 hold it instead). Run processes record their own end, so closing the lab never loses a run.
+
+Unless a ``gluelab serve`` already runs for the home (or ``lab_endpoint`` is off), the lab also listens on
+the configured host and port with the Glue API (SigV4, as ``gluelab serve`` answers it) and Livy REST, so
+that boto3, sparkmagic and Glue's kernel in the lab's notebooks need nothing else running.
 """
 
 from __future__ import annotations
@@ -29,7 +33,17 @@ from ..errors import GlueError
 from ..jobs.notebook_launcher import OUTPUT, output_html
 from ..services import Services, open_services
 from . import protocol
-from .server import Background, GlueApi, call_action, configure_logging, make_api
+from .running import running_server
+from .server import (
+    Background,
+    Endpoint,
+    GlueApi,
+    ServeError,
+    call_action,
+    configure_logging,
+    make_api,
+    open_endpoint,
+)
 
 log = logging.getLogger("gluelab.api")
 STATE_KEY = "gluelab"
@@ -120,17 +134,40 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             ),
         ],
     )
-    web_app.settings[STATE_KEY] = (services, background)
+    endpoint = _open_endpoint(serverapp, services)
+    web_app.settings[STATE_KEY] = (services, background, endpoint)
     serverapp.log.info(
         "gluelab: the Glue API at %s (home %s)", url_path_join(base, "gluelab", "api"), settings.home
     )
     log.info("Jupyter server extension loaded (database %s)", services.store.url.render_as_string())
 
 
+def _open_endpoint(serverapp: Any, services: Services) -> Endpoint | None:
+    """The Glue API and Livy on host:port for boto3 and sparkmagic, unless something else provides them."""
+    settings = services.settings
+    if not settings.lab_endpoint:
+        return None
+    other = running_server(settings)
+    if other is not None:
+        serverapp.log.info(
+            "gluelab: boto3 and sparkmagic use %s at %s", other.get("by", "gluelab serve"), other["url"]
+        )
+        return None
+    try:
+        endpoint = open_endpoint(services, settings.host, settings.port, by="jupyter lab")
+    except ServeError as error:
+        serverapp.log.warning("gluelab: not serving the Glue API for boto3 and sparkmagic: %s", error)
+        return None
+    serverapp.log.info("gluelab: the Glue API and Livy for boto3 and sparkmagic at %s", endpoint.url)
+    return endpoint
+
+
 def _unload_jupyter_server_extension(serverapp: Any) -> None:
     state = serverapp.web_app.settings.pop(STATE_KEY, None)
     if state is not None:
-        services, background = state
+        services, background, endpoint = state
+        if endpoint is not None:
+            endpoint.close()
         background.close()
         services.close()
         log.info("Jupyter server extension stopped")

@@ -262,11 +262,36 @@ def spawn_server(
     raise ServeError(f"gluelab serve did not start within {timeout:.0f} s")
 
 
-async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
+class Endpoint:
+    """The Glue API and Livy REST listening on ``host:port`` for one home, announced in
+    ``<home>/run/server.json`` (where the CLI, run processes, notebooks and the lab's status bar find it).
+    ``gluelab serve`` opens one; so does the lab when no ``gluelab serve`` runs for its home."""
+
+    def __init__(self, server: tornado.httpserver.HTTPServer, info: dict[str, Any], path: Path):
+        self.server, self.info, self.path = server, info, path
+
+    @property
+    def url(self) -> str:
+        return str(self.info["url"])
+
+    def close(self) -> None:
+        """Stop listening and withdraw the announcement (if it is still this process's)."""
+        self.server.stop()
+        try:
+            if json.loads(self.path.read_text()).get("pid") == os.getpid():
+                self.path.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            pass
+
+
+def open_endpoint(services: Services, host: str, port: int, by: str = "gluelab serve") -> Endpoint:
+    """Listen on ``host:port`` (0: a free port) with the Glue API and Livy REST of ``services``.
+    ``ServeError`` when another process already serves this home or the port cannot be bound."""
+    settings = services.settings
     other = running_server(settings)
     if other is not None:
         raise ServeError(
-            f"gluelab serve is already running for {settings.home} at {other['url']} "
+            f"{other.get('by', 'gluelab serve')} is already running for {settings.home} at {other['url']} "
             f"(pid {other['pid']}); stop it first, or use another GLUELAB_HOME."
         )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -276,19 +301,36 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
         raise ServeError(
             f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)."
         ) from None
-    services = open_services(settings)
-    app = make_app(services)
-    server = tornado.httpserver.HTTPServer(app, max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT))
+    server = tornado.httpserver.HTTPServer(
+        make_app(services), max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT)
+    )
     server.add_sockets(sockets)
     actual_port = sockets[0].getsockname()[1]
     url = f"http://{host}:{actual_port}"
-    info = {"pid": os.getpid(), "host": host, "port": actual_port, "url": url, "started": time.time()}
+    info = {
+        "pid": os.getpid(),
+        "host": host,
+        "port": actual_port,
+        "url": url,
+        "started": time.time(),
+        "by": by,
+    }
     path = server_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(info))
     tmp.replace(path)
-    log.info("serving the Glue API on %s (database %s)", url, services.store.url.render_as_string())
+    return Endpoint(server, info, path)
+
+
+async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
+    services = open_services(settings)
+    try:
+        endpoint = open_endpoint(services, host, port)
+    except ServeError:
+        services.close()
+        raise
+    log.info("serving the Glue API on %s (database %s)", endpoint.url, services.store.url.render_as_string())
     background = Background(services)
     background.start()
     # Start-up objects (models, modules) never die: keep them out of the collector's full passes,
@@ -296,7 +338,7 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     gc.collect()
     gc.freeze()
     if ready is not None:
-        ready(info)
+        ready(endpoint.info)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -304,11 +346,9 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
     try:
         await stop.wait()
     finally:
-        server.stop()
-        await server.close_all_connections()
+        endpoint.close()
+        await endpoint.server.close_all_connections()
         background.close()
-        if running_server(settings) and json.loads(path.read_text()).get("pid") == os.getpid():
-            path.unlink(missing_ok=True)
         services.close()
         log.info("stopped")
 
