@@ -39,11 +39,18 @@ def _notebook(lab: Lab, name: str, *cells: str, parameters: str | None = None) -
     nbformat.write(nb, lab.root / name)
 
 
+# The notebook on screen: the lab restores the tabs an earlier test left open, and hides the others by
+# CSS (Lumino's hidden mode need not set lm-mod-hidden), so "visible" is what tells them apart.
+NOTEBOOK = ".jp-NotebookPanel:visible"
+CURRENT_TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current"
+
+
 def _open_notebook(page: Any, lab: Lab, name: str) -> None:
     page.goto(f"{lab.url}/lab/tree/{name}?token={TOKEN}")
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
-    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.locator(CURRENT_TAB, has_text=name).wait_for(timeout=60_000)
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Notebook")
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
 
 
 def _shot(page: Any, name: str) -> None:
@@ -66,7 +73,7 @@ def test_schedule_as_job_promotes_through_the_dialog_then_runs_with_log_metrics_
         parameters='rows = 5  # how many rows\nlabel = "first"',
     )
     _open_notebook(page, lab, "report.ipynb")
-    page.locator(".jp-NotebookPanel-toolbar").get_by_text("Schedule as job").click()
+    page.locator(f"{NOTEBOOK} .jp-NotebookPanel-toolbar").get_by_text("Schedule as job").click()
     form = page.locator('.jp-Dialog [data-gluelab="promote"]')
     form.wait_for()
     assert _dialog_field(page, "name").input_value() == "report"
@@ -118,10 +125,10 @@ def test_schedule_as_job_promotes_through_the_dialog_then_runs_with_log_metrics_
 
     # Edit the notebook in the lab and press the button again: the notebook is already a job, which
     # "Update" re-snapshots (the button saves the edit first).
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(2).locator(".cm-content").click()
+    page.locator(f"{NOTEBOOK} .jp-Cell").nth(2).locator(".cm-content").click()
     page.keyboard.press("Control+End")
     page.keyboard.type("\nprint('updated')")
-    page.locator(".jp-NotebookPanel-toolbar").get_by_text("Schedule as job").click()
+    page.locator(f"{NOTEBOOK} .jp-NotebookPanel-toolbar").get_by_text("Schedule as job").click()
     page.locator('.jp-Dialog [data-existing="report"]').wait_for()
     page.locator(".jp-Dialog .jp-Dialog-button").get_by_text("Update report").click()
     page.get_by_text("Job report now runs version 2 of report.ipynb").wait_for()
@@ -204,12 +211,12 @@ def test_a_catalog_table_previews_and_opens_in_a_notebook(lab: Lab, page: Any):
     rows = [r.split("\t") for r in preview.locator("tbody").inner_text().strip().splitlines()]
     assert rows == [["1", "1.5", "2026-11-20"], ["2", "3", "2026-11-20"], ["3", "4.5", "2026-11-21"]]
     section.locator('[data-table="shop.orders"] [data-action="open-notebook"]').click()
-    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Notebook")
     assert (
         page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").inner_text().strip()
         == "shop.orders.ipynb"
     )
-    toolbar = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar")
+    toolbar = page.locator(f"{NOTEBOOK} .jp-NotebookPanel-toolbar")
     toolbar.get_by_text("Glue PySpark (local)").wait_for()  # the kernel it opened with
     written = nbformat.read(lab.root / "shop.orders.ipynb", as_version=4)
     code = "\n".join(c.source for c in written.cells)
@@ -247,7 +254,7 @@ def test_the_authoring_widgets_create_a_job_and_a_trigger_in_the_lab(lab: Lab, p
     (raw / "visits.csv").write_text("user,page,ms\nann,/home,120\nbob,/cart,340\n")
     _notebook(lab, "author.ipynb", WIDGETS, "from gluelab.widgets import TriggerBuilder\nTriggerBuilder()")
     _open_notebook(page, lab, "author.ipynb")
-    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    notebook = page.locator(NOTEBOOK)
     builder = _run_cell(page, notebook.locator(".jp-Cell").nth(0), ".jp-OutputArea .widget-vbox")
     builder.locator(".widget-toggle-button").get_by_text("path", exact=True).first.click()
     builder.locator(".widget-text:has(label:text-is('Path')) input").nth(0).fill("s3://raw/visits/")
