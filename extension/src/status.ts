@@ -1,5 +1,6 @@
 /** The development endpoint's state in the status bar (GetEndpointStatus every 5 s while the lab is
- * visible): whether `gluelab serve` answers for sparkmagic and Glue's kernel, and its sessions. */
+ * visible): whether the lab or `gluelab serve` answers for boto3, sparkmagic and Glue's kernel, and its
+ * sessions. */
 import { Widget } from '@lumino/widgets';
 
 import { glue, Json } from './api';
@@ -32,7 +33,9 @@ export class EndpointStatus extends Widget {
       this.node.setAttribute('data-endpoint', s.ServerRunning ? 'running' : 'off');
       this.node.setAttribute('data-sessions', String(s.SessionsRunning));
       this.node.title = [
-        s.ServerRunning ? `gluelab serve answers at ${s.Url} (Glue API and Livy REST)` : `gluelab serve is not running (it would answer at ${s.Url}); start it with: gluelab serve`,
+        s.ServerRunning
+          ? `the Glue API and Livy REST answer at ${s.Url} (for boto3, sparkmagic and Glue's kernel)`
+          : `nothing serves the Glue API for this home (it would answer at ${s.Url}): the lab serves it unless lab_endpoint is off or the port is taken (see the lab's log); or start: gluelab serve`,
         `sessions: ${s.SessionsRunning} running, ${s.SessionsTotal} recorded`,
         `warm spares: ${s.WarmSparesReady} ready of ${s.SessionPoolSize}`
       ].join('\n');
