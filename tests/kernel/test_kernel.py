@@ -89,6 +89,15 @@ def test_sql_renders_a_table(kernel: Kernel) -> None:
     assert kernel.cell("%%sql -x\nSELECT 1").reply["ename"] == "UsageError"
 
 
+def test_spark_reads_and_writes_the_lake_on_s3(kernel: Kernel, kernel_services: Services) -> None:
+    cell = kernel.cell(
+        'spark.range(4).write.mode("overwrite").parquet("s3://kernel-out/numbers/")\n'
+        'print(spark.read.parquet("s3://kernel-out/numbers/").inputFiles()[0].split("/part-")[0])'
+    )
+    assert cell.status == "ok" and cell.printed.strip().endswith("\ns3://kernel-out/numbers")
+    assert list((kernel_services.settings.warehouse_dir / "kernel-out" / "numbers").glob("*.parquet"))
+
+
 def test_catalog_tables_are_browsable_and_queryable(kernel: Kernel, kernel_services: Services) -> None:
     catalog = kernel_services.catalog
     folder = kernel_services.settings.warehouse_dir / "lake" / "people"

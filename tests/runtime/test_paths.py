@@ -45,8 +45,11 @@ def test_bucket_alone_and_trailing_slash(wh):
     assert to_local("s3://bucket/dir/", wh) == wh / "bucket/dir"
 
 
-def test_percent_encoded_keys_are_decoded(wh):
-    assert to_local("s3://bucket/a%20b/c=1.csv", wh) == wh / "bucket/a b/c=1.csv"
+def test_keys_are_literal_as_hadoop_and_s3_take_them(wh):
+    # Hadoop's Path("s3://bucket/a%20b") and S3 both name the key "a%20b": no percent-decoding here either.
+    assert to_local("s3://bucket/a%20b/c=1.csv", wh) == wh / "bucket/a%20b/c=1.csv"
+    assert to_local("s3://bucket/a b/c?x#y.csv", wh) == wh / "bucket/a b/c?x#y.csv"
+    assert to_local("s3://bucket/%2e%2e/%2e%2e/etc", wh) == wh / "bucket/%2e%2e/%2e%2e/etc"
 
 
 def test_file_uri_and_absolute_path_are_local(wh, tmp_path):
@@ -95,7 +98,6 @@ def test_valid_bucket_names(wh, bucket):
         "s3://bucket/../other-bucket/key",  # into another bucket: an escape from this one
         "s3://bucket/a/../../x",
         "s3://bucket/..",
-        "s3://bucket/%2e%2e/%2e%2e/etc",  # encoded dots
         "s3a://bucket/a/b/../../../../x",
     ],
 )
@@ -154,9 +156,19 @@ def test_to_s3_is_the_inverse_inside_the_warehouse(wh, tmp_path):
     assert to_s3(to_local(uri, wh), wh) == uri
 
 
-def test_spark_path_keeps_equals_and_spaces_and_the_trailing_slash(wh):
-    assert spark_path("s3://bucket/year=2024/my file.csv", wh) == f"file://{wh}/bucket/year=2024/my file.csv"
-    assert spark_path("s3://bucket/out/", wh) == f"file://{wh}/bucket/out/"
+def test_spark_path_keeps_s3_for_the_lake_and_makes_local_paths_file_uris(wh, tmp_path):
+    # Spark reads s3:// itself (the lake's FileSystem), so the location goes as the user wrote it, once
+    # checked by the same rules.
+    assert spark_path("s3://bucket/year=2024/my file.csv", wh) == "s3://bucket/year=2024/my file.csv"
+    assert spark_path("s3a://bucket/out/", wh) == "s3a://bucket/out/"
+    assert spark_path(f"{tmp_path}/out/", wh) == f"file://{tmp_path}/out/"
+    with pytest.raises(InvalidInputException, match="refused"):
+        spark_path("s3://bucket/../x", wh)
+
+
+def test_to_s3_is_none_for_warehouse_folders_that_are_not_buckets(wh):
+    assert to_s3(wh / "_spark" / "t", wh) is None
+    assert to_s3(wh / ".gluelab-s3" / "tmp" / "x", wh) is None
 
 
 # -- listing -----------------------------------------------------------------------------------------------
@@ -289,4 +301,15 @@ def test_spark_path_of_listed_files_with_equals_and_spaces(wh):
     touch(wh / "bucket/t/year=2024/my file.csv")
     [f] = list_files(["s3://bucket/t/"], wh, recurse=True)
     assert f.uri == "s3://bucket/t/year=2024/my file.csv"
-    assert f.spark_path == f"file://{wh}/bucket/t/year=2024/my file.csv"
+    assert f.spark_path == "s3://bucket/t/year=2024/my file.csv"
+    assert f.reported == "s3://bucket/t/year=2024/my file.csv"
+
+
+def test_spark_path_of_listed_files_escapes_glob_characters(wh, tmp_path):
+    touch(wh / "bucket/t/a[1]{x}*.csv")
+    touch(tmp_path / "in/b?.csv")
+    [f] = list_files(["s3://bucket/t/"], wh)
+    assert f.spark_path == "s3://bucket/t/a\\[1\\]\\{x\\}\\*.csv"
+    [g] = list_files([f"{tmp_path}/in/"], wh)
+    assert g.spark_path == f"file://{tmp_path}/in/b\\?.csv"
+    assert g.reported == f"{tmp_path}/in/b?.csv"

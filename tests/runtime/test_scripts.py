@@ -315,3 +315,11 @@ def test_a_plain_pyspark_job_reads_a_crawled_table_with_spark_sql(home, services
     assert execute(services, services.crawlers.begin_crawl("sales")) == "COMPLETED"
     out = ok(gluelab_run(home, "spark_sql_catalog.py", "--JOB_NAME", "report", "--region", "eu"))
     assert "read: [(1, 2.5), (2, 3.5)]" in out
+
+
+@pytest.mark.parametrize("python", [False, True], ids=["gluelab run", "python"])
+def test_spark_s_own_reader_and_writer_on_s3(home, services, python):
+    out = ok(gluelab_run(home, "spark_io.py", "--JOB_NAME", "io", "--out", "s3://out/x/", python=python))
+    assert "spark: 5 glue: 5 from: ['s3://out/x']" in out
+    rows = ds.dataset(services.settings.warehouse_dir / "out" / "x", format="parquet").to_table()
+    assert sorted(rows.column("id").to_pylist()) == [0, 1, 2, 3, 4]

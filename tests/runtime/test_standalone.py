@@ -143,3 +143,7 @@ def test_a_glue_script_runs_on_a_standalone_cluster(cluster, tmp_path):
     assert f"master: {cluster}; executors: 1; rows: 50" in result.stdout
     rows = ds.dataset(home / "warehouse" / "curated" / "numbers", format="parquet").to_table().to_pylist()
     assert sorted(r["id"] for r in rows) == list(range(50, 100))
+    # Spark's own s3:// reader and writer on the executors; the paths Spark reports stay s3://.
+    assert "spark read 50 rows from ['s3://curated/numbers']" in result.stdout
+    doubled = ds.dataset(home / "warehouse" / "curated" / "numbers_doubled", format="parquet").to_table()
+    assert sorted(doubled.column("doubled").to_pylist()) == [2.0 * v for v in range(50, 100)]

@@ -76,6 +76,12 @@ def test_statements_and_their_outputs(glue: Any, session: str) -> None:
     assert "|  7|" in shown["Output"]["Data"]["TextPlain"]
     dynamic = run(glue, session, "glueContext.create_dynamic_frame.from_rdd(df.rdd, 'x').count()")
     assert dynamic["Output"]["Data"]["TextPlain"] == "2"
+    lake = run(
+        glue,
+        session,
+        'df.write.mode("overwrite").json("s3://session-out/df/")\nspark.read.json("s3://session-out/df/").count()',
+    )
+    assert lake["Output"]["Data"]["TextPlain"] == "2"
     failed = run(glue, session, "1 / 0")
     assert failed["State"] == "AVAILABLE"
     assert failed["Output"]["Status"] == "error"
@@ -85,7 +91,7 @@ def test_statements_and_their_outputs(glue: Any, session: str) -> None:
     )
     assert failed["Output"]["Traceback"][-1].startswith("ZeroDivisionError")
     listed = glue.list_statements(SessionId=session)["Statements"]
-    assert [s["Id"] for s in listed][-2:] == [dynamic["Id"], failed["Id"]]
+    assert [s["Id"] for s in listed][-3:] == [dynamic["Id"], lake["Id"], failed["Id"]]
 
 
 def test_cancel_statement(glue: Any, session: str) -> None:

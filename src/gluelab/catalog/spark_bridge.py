@@ -112,16 +112,35 @@ class CatalogBridge:
     # -- registering --------------------------------------------------------------------------------
     def sync_databases(self, only: str | None = None) -> None:
         """Create the catalog's databases (or just ``only``) in Spark, for USE and SHOW DATABASES."""
-        names, token = [], None
+        databases, token = [], None
         while True:
             page = self.services.catalog.get_databases(**({"NextToken": token} if token else {}))
-            names += [d["Name"] for d in page["DatabaseList"]]
+            databases += page["DatabaseList"]
             token = page.get("NextToken")
             if not token:
                 break
-        for name in names:
-            if only is None or name == only.lower():
-                self._sql(f"CREATE DATABASE IF NOT EXISTS {_quote(name)}")
+        for database in databases:
+            if only is None or database["Name"] == only.lower():
+                self._create_database(database)
+
+    def _create_database(self, database: dict[str, Any]) -> None:
+        """The database in Spark, at the catalog's LocationUri when it has one (where ``saveAsTable``
+        then writes, as on Glue), else under Spark's warehouse (``s3://spark-warehouse/``)."""
+        statement = f"CREATE DATABASE IF NOT EXISTS {_quote(database['Name'])}"
+        if database.get("LocationUri"):
+            try:
+                statement += f" LOCATION {_literal(self._spark_location(database['LocationUri']))}"
+            except GlueError as exc:
+                log.warning("database %s: LocationUri not usable in Spark: %s", database["Name"], exc)
+        self._sql(statement)
+
+    def _ensure_database(self, name: str) -> None:
+        if self.spark.catalog.databaseExists(name):
+            return
+        try:
+            self._create_database(self.services.catalog.get_database(Name=name)["Database"])
+        except GlueError:
+            self._sql(f"CREATE DATABASE IF NOT EXISTS {_quote(name)}")
 
     def sync_database(self, database: str) -> None:
         """Every table of a database (for SHOW TABLES and spark.catalog.listTables)."""
@@ -192,7 +211,7 @@ class CatalogBridge:
         if not columns:
             raise ValueError("the table has no columns")
         fmt, options = format_of(table)
-        self._sql(f"CREATE DATABASE IF NOT EXISTS {_quote(database)}")
+        self._ensure_database(database)
         schema = ", ".join(f"{_quote(n)} {t}" for n, t in columns)
         if fmt in JDBC_CLASSIFICATIONS or (table.get("Parameters") or {}).get("connectionName"):
             self._register_jdbc(qualified, schema, table)

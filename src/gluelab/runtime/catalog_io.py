@@ -132,7 +132,7 @@ def read_catalog(
     stage = _stage(f"Read {fmt}", ctx)
     result = read_files(
         glue_ctx.spark_session,
-        [f.spark_path for f in all_files],
+        all_files,
         fmt,
         format_options,
         stage,
@@ -157,7 +157,7 @@ def _with_partition_values(
         return spark.createDataFrame(
             [], T.StructType([T.StructField(k["Name"], T.StringType()) for k in keys])
         )
-    rows = [(str(f.local), *p["Values"]) for p, files in files_by_partition for f in files]
+    rows = [(f.reported, *p["Values"]) for p, files in files_by_partition for f in files]
     mapping = spark.createDataFrame(
         rows,
         T.StructType(
@@ -165,10 +165,9 @@ def _with_partition_values(
             + [T.StructField(f"__k{i}", T.StringType()) for i in range(len(keys))]
         ),
     )
-    local_path = F.regexp_replace(F.col(FILE_COLUMN), r"^file:(//)?", "")
-    joined = df.withColumn(FILE_COLUMN, F.call_function("url_decode", local_path)).join(
-        F.broadcast(mapping), FILE_COLUMN, "left"
-    )
+    # Spark's file_path, URL-decoded, as paths.reported names it.
+    spark_reported = F.regexp_replace(F.call_function("url_decode", F.col(FILE_COLUMN)), r"^file:(//)?", "")
+    joined = df.withColumn(FILE_COLUMN, spark_reported).join(F.broadcast(mapping), FILE_COLUMN, "left")
     data_columns = [c for c in df.columns if c != FILE_COLUMN and c not in {k["Name"] for k in keys}]
     return joined.select(
         *[F.col(f"`{c}`") for c in data_columns],

@@ -23,6 +23,7 @@ from .dynamicframe import DynamicFrame, DynamicFrameCollection, _stage
 from .formats import check_format, read_files, write_files
 from .frame_errors import has_thresholds
 from .inference import coalesced
+from .lakefs import use_warehouse
 from .listing import list_files, parse_exclusions
 from .paths import spark_path, to_local
 from .spark import build_session, install_context_hooks
@@ -122,6 +123,7 @@ class GlueContext(SQLContext):
         super().__init__(spark.sparkContext, spark)
         self.spark_session = spark
         self.settings = Settings.load()
+        use_warehouse(spark, self.settings.warehouse_dir)  # s3:// in Spark is this home's warehouse
         self._services: Any = None
         self._job: Any = None  # the Job whose bookmarks sources and sinks consult
         self._options = options
@@ -211,10 +213,9 @@ class GlueContext(SQLContext):
             files = self._bookmarked_files(transformation_ctx, files, source)
         group_size = _group_size(options)
         stage = _stage(f"Read {fmt}", transformation_ctx)
-        spark_files = [f.spark_path for f in files]
         spark_options = {k: v for k, v in options.items() if k not in ("path", "paths")}
         result = read_files(
-            self.spark_session, spark_files, fmt, format_options, stage, spark_options=spark_options
+            self.spark_session, files, fmt, format_options, stage, spark_options=spark_options
         )
         if group_size:  # this read's partitions only: the session's settings stay as they are
             result.df = coalesced(result.df, max(1, -(-sum(f.size for f in files) // group_size)))

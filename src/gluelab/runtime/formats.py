@@ -14,6 +14,7 @@ from ..errors import InvalidInputException
 from .frame_errors import Stage, error_records
 from .gluetypes import is_choice_struct
 from .inference import CORRUPT, ReadResult, _truthy, read_csv, read_json, with_corrupt_check
+from .listing import SourceFile
 
 READ_FORMATS = ("csv", "json", "parquet", "orc", "xml")
 WRITE_FORMATS = ("csv", "json", "parquet", "glueparquet", "orc", "xml")
@@ -48,29 +49,30 @@ def check_format(fmt: str | None, writing: bool = False) -> str:
 
 def read_files(
     spark: Any,
-    files: list[str],
+    files: list[SourceFile],
     fmt: str,
     format_options: dict[str, Any],
     stage: Stage,
     file_column: str | None = None,
     spark_options: dict[str, Any] | None = None,
 ) -> ReadResult:
-    """DynamicFrame parts from ``files`` (Spark paths) in ``fmt``; with ``file_column``, each row also
-    says which file it came from. ``spark_options`` go to Spark's parquet and orc sources, as Glue's
+    """DynamicFrame parts from ``files`` in ``fmt``; with ``file_column``, each row also says which file
+    it came from (as Spark names it). ``spark_options`` go to Spark's parquet and orc sources, as Glue's
     connection_options do."""
     name = check_format(fmt)
     if not files:
         return ReadResult(df=spark.createDataFrame([], T.StructType([])), errors=None)
     if name == "csv":
         return read_csv(spark, files, format_options, stage, file_column)
+    paths = [f.spark_path for f in files]
     if name == "json":
-        return read_json(spark, files, format_options, stage, file_column)
+        return read_json(spark, paths, format_options, stage, file_column)
     if name in ("parquet", "orc"):
-        df = _read_columnar(spark, files, name, spark_options or {})
+        df = _read_columnar(spark, paths, name, spark_options or {})
         if file_column:
             df = df.withColumn(file_column, F.col("_metadata.file_path"))
         return ReadResult(df=df, errors=None)
-    result = _read_xml(spark, files, format_options, stage)
+    result = _read_xml(spark, paths, format_options, stage)
     if file_column:
         result.df = result.df.withColumn(file_column, F.col("_metadata.file_path"))
     return result

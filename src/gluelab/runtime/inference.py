@@ -13,7 +13,8 @@ import bz2
 import gzip
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -22,7 +23,9 @@ from pyspark.sql import types as T
 from ..errors import InvalidInputException
 from . import gluetypes as gt
 from .frame_errors import Stage, error_records
-from .paths import local_path
+
+if TYPE_CHECKING:
+    from .listing import SourceFile
 
 CORRUPT = "_corrupt_record"
 MAX_DISTINCT_SCHEMAS = 10_000
@@ -67,9 +70,8 @@ def csv_reader_options(format_options: dict[str, Any]) -> tuple[dict[str, str], 
     return opts, with_header, skip_first
 
 
-def _first_line(spark_file: str) -> str:
+def _first_line(path: Path) -> str:
     """The first non-empty line of a (gzip or bzip2) text file: files with the same header share it."""
-    path = local_path(spark_file)
     opener: Any = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
@@ -119,7 +121,11 @@ def _read_csv_files(
 
 
 def read_csv(
-    spark: Any, files: list[str], format_options: dict[str, Any], stage: Stage, file_column: str | None = None
+    spark: Any,
+    files: list[SourceFile],
+    format_options: dict[str, Any],
+    stage: Stage,
+    file_column: str | None = None,
 ) -> ReadResult:
     """CSV files as strings (typed later) and error records. With ``withHeader`` each file's own header
     names its columns: files whose columns come in another order, or are others, are read apart and
@@ -128,7 +134,7 @@ def read_csv(
     header = str(with_header or skip_first).lower()
     groups: dict[str, list[str]] = {}
     for file in files:
-        groups.setdefault(_first_line(file) if with_header else "", []).append(file)
+        groups.setdefault(_first_line(file.local) if with_header else "", []).append(file.spark_path)
     parts = [_read_csv_files(spark, group, opts, header, with_header, line) for line, group in groups.items()]
     parts = [p for p in parts if p is not None]
     if not parts:  # only empty files

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputException
-from .paths import check_inside, is_s3, literal_uri, to_local
+from .paths import check_inside, is_s3, literal, reported, spark_uri, to_local
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,17 @@ class SourceFile:
     local: Path
     mtime_ms: int
     size: int
+    spark_uri: str  # as Spark names it: s3://bucket/key in the warehouse, file:///path elsewhere
 
     @property
     def spark_path(self) -> str:
-        return literal_uri(self.local)
+        """What to give Spark's readers for this one file."""
+        return literal(self.spark_uri)
+
+    @property
+    def reported(self) -> str:
+        """This file as Spark's ``_metadata.file_path`` names it, URL-decoded (see ``paths.reported``)."""
+        return reported(self.spark_uri)
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -123,6 +130,10 @@ def list_files(
                 check_inside(full, warehouse, uri)
             stat = full.stat()
             found[full] = SourceFile(
-                uri=uri, local=full, mtime_ms=int(stat.st_mtime * 1000), size=stat.st_size
+                uri=uri,
+                local=full,
+                mtime_ms=int(stat.st_mtime * 1000),
+                size=stat.st_size,
+                spark_uri=spark_uri(full, warehouse),
             )
     return sorted(found.values(), key=lambda f: f.uri)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from . import lakefs
 from .java import require_java
 from .jdbc import driver_jars
 
@@ -37,6 +38,7 @@ WORKER_TYPES: dict[str, tuple[int, int]] = {
     "R.8X": (32, 256),
     "Z.2X": (8, 64),
 }
+SPARK_WAREHOUSE = "s3://spark-warehouse/"
 DEFAULT_WORKER_TYPE = "G.1X"
 DEFAULT_WORKERS = 2
 
@@ -124,16 +126,19 @@ def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
             "spark.sql.session.timeZone": "UTC",
             # Malformed CSV rows are found only when every column is parsed (they become error records).
             "spark.sql.csv.parser.columnPruning.enabled": "false",
-            "spark.sql.warehouse.dir": str(settings.warehouse_dir / "_spark"),
+            # Tables Spark itself creates (saveAsTable, CREATE TABLE without LOCATION) live in the lake too.
+            "spark.sql.warehouse.dir": SPARK_WAREHOUSE,
             "spark.sql.shuffle.partitions": str(max(4, 2 * (os.cpu_count() or 2))),
         }
     )
-    jars = driver_jars()
-    if jars:
-        conf["spark.jars"] = ",".join(str(j) for j in jars)
-        # Also on the driver's own class path, where java.sql.DriverManager finds a driver by URL alone:
-        # Glue scripts call spark.read.jdbc without the "driver" option.
-        conf["spark.driver.extraClassPath"] = os.pathsep.join(str(j) for j in jars)
+    # The lake's FileSystem (s3:// is the warehouse) and the JDBC drivers, on every class path: the
+    # driver's own, where Hadoop finds a FileSystem by scheme and java.sql.DriverManager finds a driver
+    # by URL alone (Glue scripts call spark.read.jdbc without the "driver" option), and the executors'
+    # (spark.jars).
+    conf.update(lakefs.spark_conf(settings.warehouse_dir))
+    jars = [lakefs.jar_path(), *driver_jars()]
+    conf["spark.jars"] = ",".join(str(j) for j in jars)
+    conf["spark.driver.extraClassPath"] = os.pathsep.join(str(j) for j in jars)
     if spec.event_log_dir is not None:
         spec.event_log_dir.mkdir(parents=True, exist_ok=True)
         conf["spark.eventLog.enabled"] = "true"

@@ -1,7 +1,8 @@
-"""What gluelab needs from the machine besides Python packages: a Java for Spark, and Debian's JDBC
-driver packages (with ``--test``, also what the test suite's clients build against).
-``python -m gluelab.runtime.system [--install] [--test]`` checks them (and, as root with apt-get, installs
-what is missing); ``make setup`` runs it."""
+"""What gluelab needs from the machine besides Python packages: a Java for Spark with its ``javac`` (the
+lake's s3:// FileSystem is compiled here), and Debian's JDBC driver packages (with ``--test``, also what
+the test suite's clients build against). ``python -m gluelab.runtime.system [--install] [--test]`` checks
+them (and, as root with apt-get, installs what is missing), then builds the lake's FileSystem jar;
+``make setup`` runs it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 import sys
 
+from . import lakefs
 from .java import DEBIAN_PACKAGE, JavaNotFound, find_java, require_java
 from .jdbc import DRIVERS
 
@@ -25,6 +27,8 @@ def missing_packages(for_tests: bool = False) -> list[str]:
     java, _ = find_java()
     if java is None:
         packages.append(DEBIAN_PACKAGE)
+    if java is None or not ((java.home / "bin" / "javac").exists() or shutil.which("javac")):
+        packages.append(lakefs.JDK_PACKAGE)
     for driver in dict.fromkeys(DRIVERS.values()):
         if not driver.jar_path.exists():
             packages.append(driver.debian_package)
@@ -57,6 +61,11 @@ def main() -> None:
     except JavaNotFound as exc:
         sys.exit(f"error: {exc}")
     print(f"Java {java.major} at {java.home} (from {java.source})")
+    if lakefs.JDK_PACKAGE not in missing:
+        try:
+            print(f"Lake FileSystem for Spark (s3://): {lakefs.jar_path()}")
+        except lakefs.LakeFsBuildError as exc:
+            sys.exit(f"error: {exc}")
     for vendor in ("postgresql", "mysql"):
         driver = DRIVERS[vendor]
         state = "ok" if driver.jar_path.exists() else f"missing: apt-get install {driver.debian_package}"
