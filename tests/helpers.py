@@ -102,6 +102,15 @@ class ServerProcess:
             "aws_secret_access_key": self.token,
         }
 
+    def aws_env(self) -> dict[str, str]:
+        """What an unmodified AWS client needs to reach this server: one endpoint for every service."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "gluelab",
+            "AWS_SECRET_ACCESS_KEY": self.token,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
     def client(self, **overrides: str):  # type: ignore[no-untyped-def]
         creds = {**self.credentials(), **overrides}
         config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})

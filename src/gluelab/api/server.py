@@ -28,7 +28,7 @@ from ..orchestration.scheduler import Scheduler
 from ..services import Services, open_services
 from ..sessions import livy
 from ..sessions.batches import LivyBatches
-from . import protocol, sts
+from . import protocol, s3, sts
 from .auth import SigV4Verifier
 from .dispatch import Dispatcher
 from .running import SERVER_FILE, running_server, server_file
@@ -213,7 +213,12 @@ def make_app(services: Services, *, verify: bool = True) -> tornado.web.Applicat
     batches = LivyBatches(services.jobs)
     livy_api = livy.LivyApi(services.sessions, batches, settings.token, api.executor)
     return tornado.web.Application(
-        [(r"/", GlueApiHandler, {"api": api}), (r"/ping", PingHandler), *livy.routes(livy_api)],
+        [
+            s3.route(s3.make_s3_api(settings, verify=verify)),  # first: S3 is told apart by its signature
+            (r"/", GlueApiHandler, {"api": api}),
+            (r"/ping", PingHandler),
+            *livy.routes(livy_api),
+        ],
         default_handler_class=livy.NotFoundHandler,
         default_handler_args={"livy": livy_api},
         log_function=lambda handler: None,  # our handlers write their own access log
@@ -263,7 +268,7 @@ def spawn_server(
 
 
 class Endpoint:
-    """The Glue API and Livy REST listening on ``host:port`` for one home, announced in
+    """The Glue API, Livy REST and S3 listening on ``host:port`` for one home, announced in
     ``<home>/run/server.json`` (where the CLI, run processes, notebooks and the lab's status bar find it).
     ``gluelab serve`` opens one; so does the lab when no ``gluelab serve`` runs for its home."""
 
@@ -302,7 +307,9 @@ def open_endpoint(services: Services, host: str, port: int, by: str = "gluelab s
             f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)."
         ) from None
     server = tornado.httpserver.HTTPServer(
-        make_app(services), max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT)
+        make_app(services),
+        max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT),
+        chunk_size=1024 * 1024,  # bodies arrive in slices this large: fewer calls for S3 uploads
     )
     server.add_sockets(sockets)
     actual_port = sockets[0].getsockname()[1]
