@@ -45,6 +45,18 @@ QUICK_ARGS: dict[str, list[str]] = {
     "orchestration": ["--chains", "5", "--idle-seconds", "10", "--calls", "50"],
     "sessions": ["--statements", "10"],
     "notebooks": ["--repeat", "1"],
+    "lake": [
+        "--rows",
+        "200000",
+        "--object-mb",
+        "64",
+        "--keys",
+        "10000",
+        "--upload-mb",
+        "256",
+        "--repeat",
+        "1",
+    ],
 }
 NO_POSTGRES = {"catalog", "orchestration"}  # the benchmarks that take --no-postgres
 assert list(QUICK_ARGS) == summary.BENCHMARKS

@@ -27,7 +27,7 @@ from typing import Any
 
 from rich.table import Table
 
-BENCHMARKS = ["catalog", "runtime", "crawler", "jobs", "orchestration", "sessions", "notebooks"]
+BENCHMARKS = ["catalog", "runtime", "crawler", "jobs", "orchestration", "sessions", "notebooks", "lake"]
 MB = 1e6  # the benchmarks' MB: 10^6 bytes
 
 CONVENTION = (
@@ -331,6 +331,65 @@ def _notebooks(data: dict[str, Any]) -> tuple[list[Row], str]:
     return [row], f"medians of {data['repeat']} alternating runs"
 
 
+def _lake(data: dict[str, Any]) -> tuple[list[Row], str]:
+    targets = data["targets"]
+    size = data["arguments"]["object_mb"]
+    copy = data["copy_s"]
+    rows = [
+        Row(
+            "lake",
+            "Spark parquet write+read: s3:// (the lake) / file://",
+            data["spark_s3_s"],
+            "s",
+            data["spark_file_s"],
+            targets["spark_s3_vs_file"],
+            "ratio",
+        ),
+    ]
+    for key, label in (
+        ("put_s", "PutObject"),
+        ("get_s", "GetObject"),
+        ("upload_file_s", "upload_file (multipart)"),
+        ("download_file_s", "download_file (ranged, threads)"),
+    ):
+        rows.append(
+            Row(
+                "lake",
+                f"{size} MB {label} / local file copy",
+                data[key],
+                "s",
+                copy,
+                targets["transfer_vs_copy"],
+                "ratio",
+            )
+        )
+    rows += [
+        Row(
+            "lake",
+            f"ListObjectsV2 page of 1,000 over {data['arguments']['keys']:,} keys, p95 (signed HTTP)",
+            data["list_http_p95_ms"],
+            "ms",
+            target=targets["list_p95_ms"],
+            target_on="value",
+        ),
+        Row(
+            "lake", "the same through boto3 (its XML parsing included), p95", data["list_boto3_p95_ms"], "ms"
+        ),
+        Row(
+            "lake",
+            f"gluelab serve RSS growth during a {data['arguments']['upload_mb']} MB PutObject",
+            data["upload_growth_mb"],
+            "MB",
+            target=targets["upload_growth_mb"],
+            target_on="value",
+        ),
+    ]
+    return (
+        rows,
+        f"medians of {data['arguments']['repeat']} alternating runs; <= 2x in time is >= 0.5x throughput",
+    )
+
+
 EXTRACTORS: dict[str, Callable[[dict[str, Any]], tuple[list[Row], str]]] = {
     "catalog": _catalog,
     "runtime": _runtime,
@@ -339,6 +398,7 @@ EXTRACTORS: dict[str, Callable[[dict[str, Any]], tuple[list[Row], str]]] = {
     "orchestration": _orchestration,
     "sessions": _sessions,
     "notebooks": _notebooks,
+    "lake": _lake,
 }
 
 

@@ -11,8 +11,8 @@ from gluelab.demo.walkthrough import FIRST_DAYS, NEW_DAY
 from tests.helpers import gluelab_env
 
 
-def expected_days(tmp_path):
-    shop = Shop(tmp_path / "expected")
+def expected_days():
+    shop = Shop()
     return [shop.day(*day) for day in [*FIRST_DAYS, NEW_DAY]]
 
 
@@ -29,7 +29,7 @@ def test_the_demo_crawls_runs_the_workflow_and_the_file_arrival_run(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     out = " ".join(result.stdout.split())
-    days = expected_days(tmp_path)
+    days = expected_days()
     first, new = days[:3], days[3]
     assert any(d.malformed for d in days)  # the exports do have malformed rows
     # The bookmarked ETL read every first-day row once, then only the new day's files.
@@ -67,4 +67,11 @@ def test_the_demo_crawls_runs_the_workflow_and_the_file_arrival_run(tmp_path):
     by_event = [r for r in runs if r.get("StartingEventBatchCondition")]
     assert len(by_event) == 1 and by_event[0]["StartingEventBatchCondition"]["BatchSize"] == 3
     assert (workspace / "notebooks" / "quality_report.ipynb").exists()
+    # The raw files and the scripts went through the S3 endpoint, as an upstream system would send them.
+    log = (home / "logs" / "server.log").read_text()
+    for day in days:
+        for key in day.objects:
+            assert f"s3 PutObject /demo-lake/raw/{key} 200" in log
+            assert (home / "warehouse" / "demo-lake" / "raw" / key).read_text() == day.objects[key]
+    assert "s3 PutObject /demo-lake/scripts/clean_sales.py 200" in log
     assert not (home / "run" / "server.json").exists()  # the demo's server stopped cleanly

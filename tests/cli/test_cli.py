@@ -78,7 +78,8 @@ def test_credentials(home):
     human = run(home, "credentials").stdout
     assert "not running" in human and 'boto3.client("glue"' in human
     env = run(home, "credentials", "--env").stdout
-    assert "export AWS_ENDPOINT_URL_GLUE=http://127.0.0.1:8998" in env
+    for service in ("GLUE", "S3", "STS"):  # one endpoint for boto3's glue, s3 and sts clients
+        assert f"export AWS_ENDPOINT_URL_{service}=http://127.0.0.1:8998" in env
 
 
 def test_credentials_point_at_the_running_server_and_work_with_boto3(tmp_path):

@@ -23,7 +23,10 @@ def test_a_run_calls_the_glue_api_with_a_plain_boto3_client(server: ServerProces
     logs = server.home / "logs" / "runs" / run_id
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
     assert "tables: ['from_a_run']" in (logs / "stdout.log").read_text()
-    assert "boto3's glue client reaches gluelab serve at http://127.0.0.1:" in (logs / "run.log").read_text()
+    assert (
+        "boto3's glue, s3 and sts clients reach gluelab serve at http://127.0.0.1:"
+        in (logs / "run.log").read_text()
+    )
     assert glue.get_table(DatabaseName="made_by_jobs", Name="from_a_run")["Table"]["Name"] == "from_a_run"
 
     # A run that brings its own AWS settings keeps them, all of them: gluelab adds no credentials.

@@ -103,7 +103,8 @@ def credentials(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_env: bool = typer.Option(False, "--env", help="Print shell exports for boto3 and the AWS CLI."),
 ) -> None:
-    """What a boto3 client needs to talk to gluelab: endpoint, region, access key id, secret (the token)."""
+    """What a boto3 client (glue, s3, sts) needs to talk to gluelab: endpoint, region, access key id, secret
+    (the token)."""
     from ..api.running import running_server
 
     s = settings()
@@ -120,16 +121,16 @@ def credentials(
         print_json({**values, "server_running": bool(running)})
         return
     if as_env:
-        print(
-            f"export AWS_ENDPOINT_URL_GLUE={endpoint}\nexport AWS_DEFAULT_REGION={s.region}\n"
-            f"export AWS_ACCESS_KEY_ID={s.access_key_id}\nexport AWS_SECRET_ACCESS_KEY={s.token}"
-        )
+        from ..api.running import client_environment
+
+        print("\n".join(f"export {k}={v}" for k, v in client_environment(s, endpoint).items()))
         return
     for key, value in values.items():
         console.print(f"{key:<22}{value}")
     if not running:
         console.print("[yellow]The server is not running:[/] start it with [bold]gluelab serve[/].")
     console.print('\nboto3.client("glue", ' + ", ".join(f'{k}="{v}"' for k, v in values.items()) + ")")
+    console.print('The same endpoint serves "s3" (the warehouse) and "sts".')
 
 
 @app.command()

@@ -161,21 +161,23 @@ def aws_profile(
     name: str = typer.Option("gluelab", "--name", help="The profile's name."),
     force: bool = typer.Option(False, "--force", help="Replace a profile of that name."),
 ) -> None:
-    """Write an AWS profile that points at this endpoint (region, endpoint_url, gluelab's key and token, a
-    role for Glue's interactive-sessions kernel). Files: $AWS_CONFIG_FILE and $AWS_SHARED_CREDENTIALS_FILE,
-    or ~/.aws/config and ~/.aws/credentials."""
+    """Write an AWS profile that points at this endpoint for Glue, S3 and STS (region, endpoint_url,
+    gluelab's key and token, a role for Glue's interactive-sessions kernel). Files: $AWS_CONFIG_FILE and
+    $AWS_SHARED_CREDENTIALS_FILE, or ~/.aws/config and ~/.aws/credentials."""
     s = settings()
     url, _ = _livy_url()
     config = Path(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
     credentials = Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials").expanduser()
     role = f"arn:aws:iam::{s.account_id}:role/gluelab"
     header = name if name == "default" else f"profile {name}"
-    _put_section(
-        config, header, [f"region = {s.region}", f"endpoint_url = {url}", f"glue_iam_role = {role}"], force
-    )
+    lines = [f"region = {s.region}", f"endpoint_url = {url}", f"glue_iam_role = {role}"]
+    # The endpoint serves S3 too; path-style keeps bucket names out of the host name.
+    lines += ["s3 =", "    addressing_style = path"]
+    _put_section(config, header, lines, force)
     keys = [f"aws_access_key_id = {s.access_key_id}", f"aws_secret_access_key = {s.token}"]
     _put_section(credentials, name, keys, force)
     console.print(
-        f"Wrote profile {name!r} to {config} and {credentials}: boto3 and Glue's kernel reach {url}"
+        f"Wrote profile {name!r} to {config} and {credentials}: boto3 (glue, s3, sts), the AWS CLI and "
+        f"Glue's kernel reach {url}"
     )
     console.print(f"In a Glue PySpark notebook: %profile {name}   (or set glue_profile={name})")

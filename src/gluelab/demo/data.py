@@ -1,4 +1,4 @@
-"""The demo's raw data, as a shop's systems would drop it in a landing prefix: daily sales exports (CSV,
+"""The demo's raw data, as a shop's systems would upload it to a landing prefix: daily sales exports (CSV,
 some rows malformed) and customer records (nested JSON), in ``dt=YYYY-MM-DD`` folders. Deterministic, so
 the demo can check what its jobs computed against what it wrote."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
 PRODUCTS = {
     "SKU-KETTLE": 39.90,
@@ -37,7 +36,7 @@ class Day:
     malformed: int = 0
     revenue: float = 0.0
     new_customers: int = 0
-    files: list[Path] = field(default_factory=list)
+    objects: dict[str, str] = field(default_factory=dict)  # key (below the landing prefix) -> text
 
     @property
     def clean(self) -> int:
@@ -45,17 +44,16 @@ class Day:
 
 
 class Shop:
-    """Writes the raw files day by day under ``landing`` (the warehouse folder of ``s3://demo-lake/raw/``)."""
+    """Makes the raw files day by day (the demo uploads them; the tests recompute them to check)."""
 
-    def __init__(self, landing: Path, seed: int = 7) -> None:
-        self.landing = landing
+    def __init__(self, seed: int = 7) -> None:
         self.random = random.Random(seed)
         self.customers = 0
         self.next_order = 1000
 
     def day(self, dt: str, orders: int, new_customers: int, files: int = 2) -> Day:
         day = Day(dt, new_customers=new_customers)
-        day.files.append(self._customers(dt, new_customers))
+        day.objects[f"customers/dt={dt}/customers.json"] = self._customers(new_customers)
         per_file = -(-orders // files)
         for part in range(files):
             lines = []
@@ -65,7 +63,7 @@ class Shop:
                 day.rows += 1
                 day.malformed += bad
                 day.revenue += revenue
-            day.files.append(self._write(f"sales/dt={dt}/export-{part}.csv", HEADER + "".join(lines)))
+            day.objects[f"sales/dt={dt}/export-{part}.csv"] = HEADER + "".join(lines)
         day.revenue = round(day.revenue, 2)
         return day
 
@@ -87,7 +85,7 @@ class Shop:
             return ",".join(values.values()) + "\n", 1, 0.0
         return ",".join(values.values()) + "\n", 0, int(values["quantity"]) * PRODUCTS[sku]
 
-    def _customers(self, dt: str, count: int) -> Path:
+    def _customers(self, count: int) -> str:
         records = []
         for _ in range(count):
             self.customers += 1
@@ -100,13 +98,4 @@ class Shop:
                     "marketing": {"newsletter": self.random.random() < 0.5, "segments": ["tea"]},
                 }
             )
-        text = "".join(json.dumps(r) + "\n" for r in records)
-        return self._write(f"customers/dt={dt}/customers.json", text)
-
-    def _write(self, relative: str, text: str) -> Path:
-        path = self.landing / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name("." + path.name + ".part")  # hidden while written, as an upload would be
-        partial.write_text(text)
-        partial.rename(path)
-        return path
+        return "".join(json.dumps(r) + "\n" for r in records)

@@ -1,7 +1,8 @@
 """The demo, step by step, through boto3 against a ``gluelab serve`` of its own, as a Glue user works:
 
-1. raw files land in ``s3://demo-lake/raw/``: three days of sales exports (CSV, some rows malformed) and
-   customers (nested JSON), in ``dt=`` folders;
+1. raw files land in ``s3://demo-lake/raw/``, uploaded through the S3 endpoint as an upstream system
+   would: three days of sales exports (CSV, some rows malformed) and customers (nested JSON), in ``dt=``
+   folders;
 2. a crawler makes them the tables ``shop.raw_sales`` and ``shop.raw_customers``, partitioned by day;
 3. the workflow ``daily_sales`` runs: the crawler again (new folders only), then the Glue ETL script
    ``clean_sales`` (job bookmarks: only files no run has read), then the notebook job ``quality_report``
@@ -55,10 +56,10 @@ class Demo:
     def __init__(self, workspace: Path, progress: Progress) -> None:
         self.workspace = workspace
         self.home = workspace / "home"
-        self.lake = self.home / "warehouse" / "demo-lake"
         self.progress = progress
         self.report = Report(workspace, self.home)
         self.glue: Any = None
+        self.s3: Any = None
         self.env = {k: v for k, v in os.environ.items() if k != "GLUELAB_DATABASE_URL"}
         self.env.setdefault("GLUELAB_SESSION_POOL_SIZE", "0")  # the demo opens no interactive session
         self.env["GLUELAB_HOME"] = str(self.home)
@@ -77,13 +78,15 @@ class Demo:
         with self.step("Starting gluelab serve"):
             with (self.workspace / "serve.log").open("wb") as log:
                 proc, info = spawn_server(self.home, self.env, log)
-            self.glue = boto3.client(
-                "glue",
-                endpoint_url=info["url"],
-                region_name="us-east-1",
-                aws_access_key_id="gluelab",
-                aws_secret_access_key=(self.home / "token").read_text().strip(),
-            )
+            credentials = {
+                "endpoint_url": info["url"],
+                "region_name": "us-east-1",
+                "aws_access_key_id": "gluelab",
+                "aws_secret_access_key": (self.home / "token").read_text().strip(),
+            }
+            self.glue = boto3.client("glue", **credentials)
+            self.s3 = boto3.client("s3", **credentials)  # the same endpoint serves the lake
+            self.s3.create_bucket(Bucket="demo-lake")
         return proc
 
     def gluelab(self, *args: str) -> str:
@@ -100,11 +103,19 @@ class Demo:
         return done.stdout
 
     def land(self, shop: Shop, days: list[tuple[str, int, int]], label: str) -> list[Day]:
+        """Uploads days of raw files to s3://demo-lake/raw/ with a plain boto3 S3 client, as the shop's
+        systems would."""
         written = []
-        with self.step(label, total=len(days)) as task:
-            for dt, orders, customers in days:
-                written.append(shop.day(dt, orders, customers))
-                self.progress.advance(task)
+        made = [shop.day(dt, orders, customers) for dt, orders, customers in days]
+        with self.step(label, total=sum(len(day.objects) for day in made)) as task:
+            for day in made:
+                for key, text in day.objects.items():
+                    kind = "text/csv" if key.endswith(".csv") else "application/x-ndjson"
+                    self.s3.put_object(
+                        Bucket="demo-lake", Key=f"raw/{key}", Body=text.encode(), ContentType=kind
+                    )
+                    self.progress.advance(task)
+                written.append(day)
         self.report.days.extend(written)
         return written
 
@@ -137,7 +148,7 @@ class Demo:
     # -- 3. the jobs and the workflow ---------------------------------------------------------------------
     def define(self) -> None:
         glue = self.glue
-        notebook = install(self.lake / "scripts", self.workspace / "notebooks")
+        notebook = install(self.s3, "s3://demo-lake/scripts/", self.workspace / "notebooks")
         with self.step("Defining 3 jobs, 4 triggers and the workflow daily_sales", total=8) as task:
             glue.create_job(
                 Name="clean_sales",
@@ -261,7 +272,7 @@ def run_demo(workspace: Path) -> None:
     (workspace / "home").mkdir(parents=True)
     console.print(
         Panel.fit(
-            "[bold]gluelab demo[/]: a tea shop's daily sales pipeline, through the Glue API with boto3\n"
+            "[bold]gluelab demo[/]: a tea shop's daily sales pipeline, through Glue and S3 with boto3\n"
             "raw files -> crawler -> workflow (Glue ETL script with bookmarks -> notebook job -> summary)\n"
             "-> new files -> file-arrival trigger -> the incremental run\n"
             f"workspace: {workspace}",
@@ -279,9 +290,9 @@ def run_demo(workspace: Path) -> None:
         demo = Demo(workspace, progress)
         proc = demo.serve()
         try:
-            shop = Shop(demo.lake / "raw")
+            shop = Shop()
             demo.land(
-                shop, FIRST_DAYS, "Landing 3 days of sales exports and customers in s3://demo-lake/raw/"
+                shop, FIRST_DAYS, "Uploading 3 days of sales exports and customers to s3://demo-lake/raw/"
             )
             demo.crawl()
             demo.define()
@@ -289,7 +300,7 @@ def run_demo(workspace: Path) -> None:
             first = demo.glue.start_workflow_run(Name=WORKFLOW)["RunId"]
             demo.follow(first, "run 1 (StartWorkflowRun)")
             demo.warm_pool()
-            demo.land(shop, [NEW_DAY], f"Landing {NEW_DAY[0]}'s files (customers, 2 sales exports)")
+            demo.land(shop, [NEW_DAY], f"Uploading {NEW_DAY[0]}'s files (customers, 2 sales exports)")
             second = demo.wait_for_event_run({first})
             demo.follow(second, "run 2 (file-arrival trigger)")
             demo.report.collect_catalog(demo.glue)

@@ -149,32 +149,29 @@ class Launcher:
             if not eq:
                 raise InvalidInputException(f"--customer-driver-env-vars expects KEY=VALUE, not {pair!r}")
             os.environ[key.strip()] = value
-        self._glue_client_environment()
+        self._aws_client_environment()
         if len(sys.path) and self.arguments:
             # Spark's Python workers start later with this PYTHONPATH: extra modules reach UDFs too.
             extra = [p for p in sys.path if p.startswith(str(self.logs.dir)) or p in self._py_paths()]
             if extra:
                 os.environ["PYTHONPATH"] = os.pathsep.join([*extra, os.environ.get("PYTHONPATH", "")])
 
-    def _glue_client_environment(self) -> None:
-        """Let ``boto3.client("glue")`` in user code reach this home's ``gluelab serve``, as a Glue job's
-        role reaches Glue (variables the run already has are kept)."""
-        from ..api.running import running_server
+    def _aws_client_environment(self) -> None:
+        """Let ``boto3.client("glue")`` and ``boto3.client("s3")`` in user code (and the AWS CLI,
+        awswrangler, s3fs) reach this home's endpoint, as a Glue job's role reaches Glue and S3 (variables
+        the run already has are kept)."""
+        from ..api.running import client_environment, running_server
 
         server = running_server(self.settings)
         if server is None:
             return
-        values = {
-            "AWS_ENDPOINT_URL_GLUE": server["url"],
-            "AWS_DEFAULT_REGION": self.settings.region,
-            "AWS_ACCESS_KEY_ID": self.settings.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.settings.token,
-        }
+        values = client_environment(self.settings, server["url"])
         if any(os.environ.get(key) for key in values):
             return  # the run's own AWS settings win, all or nothing
         os.environ.update(values)
         self.logs.note(
-            f"boto3's glue client reaches gluelab serve at {server['url']} (AWS_ENDPOINT_URL_GLUE)"
+            f"boto3's glue, s3 and sts clients reach {server.get('by', 'gluelab serve')} at {server['url']} "
+            "(AWS_ENDPOINT_URL_GLUE, _S3, _STS)"
         )
 
     def _py_paths(self) -> list[str]:
