@@ -10,7 +10,8 @@
    would), through signed HTTP and through boto3. Target: p95 <= 50 ms.
 4. The server's memory growth (RSS, sampled every 20 ms) during a 1 GB single PUT. Target: <= 64 MB.
 
-    .venv/bin/python bench/bench_lake.py [--rows 2000000] [--object-mb 256] [--keys 100000] [--repeat 3]
+    .venv/bin/python bench/bench_lake.py [--rows 2000000] [--spark-repeat 5] [--object-mb 256] [--keys 100000]
+                                         [--upload-mb 1024] [--repeat 3]
 
 Results also go to bench/results/lake.json.
 """
@@ -221,12 +222,13 @@ def main() -> None:
     parser.add_argument("--object-mb", type=int, default=256)
     parser.add_argument("--keys", type=int, default=100_000)
     parser.add_argument("--upload-mb", type=int, default=1024)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the transfers")
+    parser.add_argument("--spark-repeat", type=int, default=5, help="rounds of Spark's write+read")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gluelab-bench-lake-") as tmp:
         work = Path(tmp)
         console.print(f"[bold]1. Spark parquet write+read, {args.rows:,} rows[/]")
-        spark = spark_io(work, args.rows, args.repeat)
+        spark = spark_io(work, args.rows, args.spark_repeat)
         endpoint = Endpoint(work)
         try:
             console.print(f"[bold]2. a {args.object_mb} MB object through the S3 endpoint[/]")

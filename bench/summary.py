@@ -384,9 +384,11 @@ def _lake(data: dict[str, Any]) -> tuple[list[Row], str]:
             target_on="value",
         ),
     ]
+    arguments = data["arguments"]
     return (
         rows,
-        f"medians of {data['arguments']['repeat']} alternating runs; <= 2x in time is >= 0.5x throughput",
+        f"{arguments['rows']:,} rows, medians of {arguments.get('spark_repeat', arguments['repeat'])}; "
+        f"{size} MB objects, medians of {arguments['repeat']}",
     )
 
 

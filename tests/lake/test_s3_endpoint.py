@@ -436,3 +436,42 @@ def test_requests_go_to_the_log(lake_server, s3, bucket):
     log = (lake_server.home / "logs" / "server.log").read_text()
     assert f"s3 PutObject /{bucket}/logged-" in log
     assert Path(lake_server.home / "logs" / "server.log").exists()
+
+
+def test_concurrent_puts_of_one_key_leave_one_whole_object_and_gets_never_see_half(lake_server, bucket):
+    import threading
+
+    def client():  # type: ignore[no-untyped-def]
+        return boto3.client("s3", **lake_server.credentials())
+
+    bodies = [bytes([97 + i]) * (3 * MB) for i in range(3)]
+    client().put_object(Bucket=bucket, Key="hot", Body=bodies[0])
+    seen: list[bytes] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def write(body: bytes) -> None:
+        s3 = client()
+        try:
+            for _ in range(3):
+                s3.put_object(Bucket=bucket, Key="hot", Body=body)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def read() -> None:
+        s3 = client()
+        while not stop.is_set():
+            seen.append(s3.get_object(Bucket=bucket, Key="hot")["Body"].read())
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    writers = [threading.Thread(target=write, args=(b,)) for b in bodies]
+    for thread in readers + writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert not errors
+    assert seen and all(body in bodies for body in seen)
+    assert client().get_object(Bucket=bucket, Key="hot")["Body"].read() in bodies

@@ -19,7 +19,7 @@ def test_endpoint_status(endpoint: ServerProcess) -> None:
     text = run_gluelab(endpoint.home, "endpoint", "status").stdout
     assert "running" in text and endpoint.url in text
     info = json.loads(run_gluelab(endpoint.home, "endpoint", "status", "--json").stdout)
-    assert info["server_running"] is True and info["livy_url"] == endpoint.url
+    assert info["server_running"] is True and info["livy_url"] == info["s3_endpoint"] == endpoint.url
 
 
 def test_sparkmagic_config_is_private_and_not_overwritten(endpoint: ServerProcess, tmp_path: Path) -> None:

@@ -78,13 +78,14 @@ def _livy_url() -> tuple[str, bool]:
 
 @endpoint_app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Where the endpoint answers (Glue API, Livy REST), its sessions and its warm spares."""
+    """Where the endpoint answers (Glue API, S3, Livy REST), its sessions and its warm spares."""
     answer = services().sessions.get_endpoint_status({})
     url, running = answer["Url"], answer["ServerRunning"]
     info = {
         "server_running": running,
         "glue_endpoint": url,
         "livy_url": url,
+        "s3_endpoint": url,
         "sessions_running": answer["SessionsRunning"],
         "sessions_total": answer["SessionsTotal"],
         "sessions_by_status": answer["SessionsByStatus"],
@@ -97,6 +98,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     state = "[green]running[/]" if running else "[yellow]not running[/] (start it: gluelab serve)"
     console.print(f"server            {state}")
     console.print(f"Glue API          {url}  (boto3, the Glue interactive-sessions kernel)")
+    console.print(f"S3 (the lake)     {url}  (boto3, the AWS CLI, awswrangler, s3fs, pyarrow)")
     console.print(f"Livy REST         {url}  (sparkmagic, pylivy)")
     console.print(f"sessions          {info['sessions_running']} running, {info['sessions_total']} recorded")
     console.print(f"warm spares       {info['warm_spares_ready']} ready of {info['session_pool_size']}")

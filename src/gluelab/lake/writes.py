@@ -9,6 +9,7 @@ import binascii
 import hashlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,9 @@ class ObjectWriter:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         self.fd: int | None = fd
+        # The descriptor is written on one thread and may be discarded from another: never closed
+        # under a write (a reused descriptor would take the rest of the body).
+        self._fd_lock = threading.Lock()
         self.path = Path(name)
         self.size = 0
         self.expected_size = expected_size
@@ -64,6 +68,10 @@ class ObjectWriter:
         self._md5.update(data)
 
     def write_rest(self, data: bytes) -> None:
+        with self._fd_lock:
+            self._write_rest(data)
+
+    def _write_rest(self, data: bytes) -> None:
         if self.fd is None:
             return
         self.size += len(data)
@@ -87,10 +95,11 @@ class ObjectWriter:
         an ``x-amz-checksum-*`` header or trailer); on any mismatch the file is removed and S3's error
         raised."""
         try:
-            if self.fd is None:
-                raise IncompleteBody("The request body was discarded.")
-            os.close(self.fd)
-            self.fd = None
+            with self._fd_lock:
+                if self.fd is None:
+                    raise IncompleteBody("The request body was discarded.")
+                os.close(self.fd)
+                self.fd = None
             if self.expected_size is not None and self.size != self.expected_size:
                 raise IncompleteBody(
                     f"You did not provide the number of bytes specified by the Content-Length HTTP header "
@@ -121,9 +130,10 @@ class ObjectWriter:
             raise
 
     def discard(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        with self._fd_lock:
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
         self.path.unlink(missing_ok=True)
 
 

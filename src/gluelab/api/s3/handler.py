@@ -45,6 +45,7 @@ from ...lake.writes import MAX_OBJECT_BYTES, ObjectWriter
 from . import xml
 from .auth import STREAMING, ChunkSignatures, S3Verifier, Signed
 from .chunked import AwsChunkedDecoder
+from .pipeline import Pipeline
 
 log = logging.getLogger("gluelab.s3")
 access_log = logging.getLogger("gluelab.access")
@@ -115,6 +116,9 @@ class _S3Headers(tornado.httputil.HTTPHeaders):
 class S3Handler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 
+    def compute_etag(self) -> None:
+        return None  # objects carry their own ETag; tornado's (a hash of any GET's body) would be wrong
+
     def set_default_headers(self) -> None:
         headers = _S3Headers()
         for name, value in self._headers.get_all():
@@ -130,6 +134,7 @@ class S3Handler(tornado.web.RequestHandler):
         self.args: dict[str, str] = {}
         self.signed: Signed | None = None
         self.writer: ObjectWriter | None = None
+        self.pipeline: Pipeline | None = None
         self.decoder: AwsChunkedDecoder | None = None
         self.small_body: bytearray | None = None
         self.body_error: S3Error | None = None
@@ -215,6 +220,7 @@ class S3Handler(tornado.web.RequestHandler):
             content_md5=headers.get("Content-MD5"),
             checksum_algorithm=algorithm,
         )
+        self.pipeline = Pipeline(self.writer)
 
     def _checksum_algorithm(self) -> str | None:
         headers = self.request.headers
@@ -235,28 +241,27 @@ class S3Handler(tornado.web.RequestHandler):
                 pieces = self.decoder.feed(chunk) if self.decoder is not None else [chunk]
                 data = b"".join(pieces) if len(pieces) != 1 else pieces[0]
                 if data:
-                    loop = asyncio.get_running_loop()
-                    await asyncio.gather(
-                        loop.run_in_executor(self.s3.executor, self.writer.write_md5, data),
-                        loop.run_in_executor(self.s3.executor, self.writer.write_rest, data),
-                    )
+                    await self.pipeline.feed(data)
             elif self.small_body is not None:
                 self.small_body += chunk
                 if len(self.small_body) > XML_BODY_LIMIT:
                     raise MalformedXML("The request body is too large for this operation.")
         except S3Error as error:
             self.body_error = error
-            if self.writer is not None:
-                self.writer.discard()
+            self._discard()
         except Exception:
             log.exception("S3 %s %s: receiving the body failed", self.request.method, self.request.path)
             self.body_error = InternalError("We encountered an internal error. Please try again.")
-            if self.writer is not None:
-                self.writer.discard()
+            self._discard()
 
     def on_connection_close(self) -> None:
+        self._discard()  # an upload the client gave up on leaves nothing behind
+
+    def _discard(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.close()
         if self.writer is not None:
-            self.writer.discard()  # an upload the client gave up on leaves nothing behind
+            self.writer.discard()
 
     # -- dispatch ---------------------------------------------------------------------------------------
     async def get(self) -> None:
@@ -295,8 +300,7 @@ class S3Handler(tornado.web.RequestHandler):
             log.exception("S3 %s %s failed", self.request.method, self.request.path)
             self._fail(InternalError("We encountered an internal error. Please try again."))
         finally:
-            if self.writer is not None:
-                self.writer.discard()
+            self._discard()
 
     async def _blocking(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.s3.executor, function, *args)
@@ -515,7 +519,8 @@ class S3Handler(tornado.web.RequestHandler):
 
     async def _received(self) -> Any:
         """The upload's body, whole and checked (S3's errors otherwise)."""
-        assert self.writer is not None
+        assert self.writer is not None and self.pipeline is not None
+        await self.pipeline.drain()
         trailers = self.decoder.finish() if self.decoder is not None else {}
         declared = {
             a: self.request.headers[header_name(a)]
@@ -830,8 +835,7 @@ class S3Handler(tornado.web.RequestHandler):
         self._access_log()
 
     def _fail(self, error: S3Error) -> None:
-        if self.writer is not None:
-            self.writer.discard()
+        self._discard()
         if self._finished:
             return
         self.clear()
