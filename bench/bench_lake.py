@@ -11,7 +11,7 @@
 4. The server's memory growth (RSS, sampled every 20 ms) during a 1 GB single PUT. Target: <= 64 MB.
 
     .venv/bin/python bench/bench_lake.py [--rows 2000000] [--spark-repeat 5] [--object-mb 256] [--keys 100000]
-                                         [--upload-mb 1024] [--repeat 3]
+                                         [--upload-mb 1024] [--repeat 5]
 
 Results also go to bench/results/lake.json.
 """
@@ -122,6 +122,7 @@ def transfers(endpoint: Endpoint, work: Path, size_mb: int, repeat: int) -> dict
     times: dict[str, list[float]] = {k: [] for k in ("copy", "put", "get", "upload", "download")}
 
     def timed(name: str, fn) -> None:  # type: ignore[no-untyped-def]
+        os.sync()  # each starts with no dirty pages to write back: the disk's timing varies less
         started = time.perf_counter()
         fn()
         times[name].append(time.perf_counter() - started)
@@ -222,7 +223,7 @@ def main() -> None:
     parser.add_argument("--object-mb", type=int, default=256)
     parser.add_argument("--keys", type=int, default=100_000)
     parser.add_argument("--upload-mb", type=int, default=1024)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of the transfers")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of the transfers")
     parser.add_argument("--spark-repeat", type=int, default=5, help="rounds of Spark's write+read")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gluelab-bench-lake-") as tmp:
