@@ -339,3 +339,25 @@ def test_concurrent_writers_leave_one_whole_object_and_readers_never_see_half(la
     assert seen and all(s in bodies for s in seen)
     assert read(lake, "hot.bin") in bodies
     assert not list(lake.tmp_dir.iterdir())
+
+
+def test_abandoned_bodies_and_uploads_are_removed_after_a_while(lake):
+    import json as json_
+    import time as time_
+
+    uploads = Uploads(lake)
+    fresh = uploads.create("data", "fresh", None, {}, None)
+    old = uploads.create("data", "old", None, {}, None)
+    record = uploads.root / old.upload_id / "upload.json"
+    stored = json_.loads(record.read_text())
+    stored["initiated"] = "2020-01-01T00:00:00+00:00"
+    record.write_text(json_.dumps(stored))
+    assert uploads.remove_stale(days=7) == 1
+    assert [u.key for u in uploads.list("data")] == ["fresh"] and fresh.upload_id
+    writer = lake.writer()
+    writer.write(b"half an upload the server never finished")
+    os.close(writer.fd)  # as a crash would leave it
+    writer.fd = None
+    day_ago = time_.time() - 2 * 24 * 3600
+    os.utime(writer.path, (day_ago, day_ago))
+    assert lake.remove_stale_temporaries() == 1 and not writer.path.exists()

@@ -200,6 +200,23 @@ class Uploads:
                     size += offset
         return Received(target, size, "", {})
 
+    def remove_stale(self, days: int = 7) -> int:
+        """Uploads neither completed nor aborted for ``days`` (as S3's AbortIncompleteMultipartUpload
+        lifecycle rule would): their parts go."""
+        removed = 0
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        for folder in self.root.iterdir() if self.root.is_dir() else []:
+            try:
+                initiated = dt.datetime.fromisoformat(
+                    json.loads((folder / "upload.json").read_text())["initiated"]
+                )
+            except (OSError, ValueError, KeyError):
+                continue
+            if initiated < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
     def abort(self, upload: Upload) -> None:
         shutil.rmtree(self._folder(upload.upload_id), ignore_errors=True)
 

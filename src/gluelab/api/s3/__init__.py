@@ -46,10 +46,12 @@ class S3Requests(tornado.routing.Matcher):
 def make_s3_api(settings: Settings, *, verify: bool = True) -> S3Api:
     lake = Lake(settings.warehouse_dir, settings.region)
     lake.remove_stale_temporaries()
+    uploads = Uploads(lake)
+    uploads.remove_stale()
     return S3Api(
         lake=lake,
         lister=BucketLister(settings.warehouse_dir),
-        uploads=Uploads(lake),
+        uploads=uploads,
         verifier=S3Verifier(settings.access_key_id, settings.token, settings.region) if verify else None,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-s3"),
         region=settings.region,
