@@ -17,7 +17,6 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import InvalidInputException
 
-S3_SCHEMES = ("s3", "s3a", "s3n")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
