@@ -15,7 +15,7 @@ from ..catalog.formats import SERDES, TEXT_INPUT, TEXT_OUTPUT
 from ..errors import EntityNotFoundException, GlueError
 from ..runtime.paths import to_local, to_s3
 from .configuration import CrawlerConfiguration, parse_configuration
-from .grouping import PlannedTable, plan_tables, table_of
+from .grouping import PlannedTable, fits_schema, merged_schema, partition_values, plan_tables, table_of
 from .jdbc_targets import JdbcTable, list_jdbc_tables
 from .s3scan import Leaf, classify_leaf, list_leaves
 
@@ -72,11 +72,17 @@ def run_crawl(ctx: CrawlContext) -> dict[str, Any]:
     if database:
         ctx.services.catalog.get_database(Name=database)  # EntityNotFoundException: the crawl fails
     new_only = (crawler.get("RecrawlPolicy") or {}).get("RecrawlBehavior") == "CRAWL_NEW_FOLDERS_ONLY"
-    seen_folders: set[str] = set(ctx.memory.get("folders", [])) if new_only else set()
+    incremental = new_only and bool(ctx.memory.get("folders"))  # the first crawl crawls everything
+    seen_folders: set[str] = set(ctx.memory.get("folders", [])) if incremental else set()
     planned: list[tuple[str, PlannedTable]] = []  # (include path, table)
+    new_folders: list[Leaf] = []  # an incremental crawl's new folders, for the tables they fall in
     all_folders: set[str] = set(ctx.memory.get("folders", []))
     for target in targets.get("S3Targets") or []:
-        planned += _scan_s3_target(ctx, target, config, seen_folders, all_folders)
+        root, fresh = _scan_s3_target(ctx, target, seen_folders, all_folders)
+        if incremental:
+            new_folders += fresh
+        elif root is not None:
+            planned += _plan_s3_target(ctx, target["Path"], root, fresh, config)
     for target in targets.get("CatalogTargets") or []:
         for name in target.get("Tables") or []:
             _write_tables(
@@ -108,24 +114,24 @@ def run_crawl(ctx: CrawlContext) -> dict[str, Any]:
         raise CrawlStopped()
     written = _write_tables(ctx, database, planned, config, new_only)
     written |= _write_jdbc_tables(ctx, database, jdbc_tables, config, new_only)
+    if incremental:
+        _add_new_partitions(ctx, database, new_folders, config)
     if not new_only:
         _retire_missing_tables(ctx, database, written)
     return {"folders": sorted(all_folders), "tables": sorted(written | set(ctx.memory.get("tables", [])))}
 
 
 def _scan_s3_target(
-    ctx: CrawlContext,
-    target: dict[str, Any],
-    config: CrawlerConfiguration,
-    seen_folders: set[str],
-    all_folders: set[str],
-) -> list[tuple[str, PlannedTable]]:
+    ctx: CrawlContext, target: dict[str, Any], seen_folders: set[str], all_folders: set[str]
+) -> tuple[Path | None, list[Leaf]]:
+    """The include path's local folder (None when it is not a folder) and its classified data folders,
+    minus ``seen_folders``; every folder listed is added to ``all_folders``."""
     include = target["Path"]
     root = to_local(include, ctx.warehouse)
     ctx.log(f"INFO crawling {include}")
     if not root.is_dir():
         ctx.log(f"WARN {include} does not exist or is not a folder; nothing to crawl there")
-        return []
+        return None, []
     custom = ctx.services.crawlers.classifier_definitions(ctx.crawler.get("Classifiers") or [])
     leaves = list_leaves(root, list(target.get("Exclusions") or []), target.get("SampleSize"), ctx.log)
     fresh = []
@@ -150,6 +156,13 @@ def _scan_s3_target(
             last_report = now
             if ctx.progress({"phase": "scanning", "path": include, "files_done": done, "files_total": total}):
                 raise CrawlStopped()
+    return root, fresh
+
+
+def _plan_s3_target(
+    ctx: CrawlContext, include: str, root: Path, fresh: list[Leaf], config: CrawlerConfiguration
+) -> list[tuple[str, PlannedTable]]:
+    """The tables an include path's data folders make, logged."""
     include_name = root.name if root != ctx.warehouse else "root"
     bucket_depth = len(root.relative_to(ctx.warehouse.resolve()).parts) if _inside(root, ctx.warehouse) else 1
     tables = plan_tables(fresh, include_name, config, bucket_depth)
@@ -422,7 +435,10 @@ def _write_partitions(
     update: bool,
     delete_behavior: str,
     config: CrawlerConfiguration,
+    retire: bool = True,
 ) -> None:
+    """Create the table's planned partitions the catalog lacks, update changed ones when ``update``, and
+    when ``retire`` (every folder of the table was listed) retire the ones whose folders are gone."""
     if not table.partition_keys:
         return
     existing = {tuple(p["Values"]): p for p in _partitions_of(ctx, database, name)}
@@ -460,8 +476,102 @@ def _write_partitions(
     if create:
         ctx.log(f"INFO {name}: {len(create)} partition(s) added")
     gone = list(existing)
-    if gone:
+    if gone and retire:
         _retire_partitions(ctx, database, name, gone, delete_behavior)
+
+
+def _add_new_partitions(
+    ctx: CrawlContext, database: str, folders: list[Leaf], config: CrawlerConfiguration
+) -> None:
+    """An incremental crawl (CRAWL_NEW_FOLDERS_ONLY after the first): each new data folder becomes a
+    partition of the table of this crawler whose location holds it, when it fits that table's partition
+    keys and schema; other folders are logged and left out. No table is created or changed, and the
+    partitions whose folders were not listed are left as they are."""
+    if not folders or not database:
+        return
+    tables = _crawled_tables(ctx, database)
+    found: dict[str, tuple[Path, dict[str, Any], list[tuple[list[str], Leaf]]]] = {}
+    for leaf in folders:
+        if leaf.schema is None:
+            continue  # no usable file: its files were logged as skipped
+        where = _location(ctx, leaf.path)
+        owner = next(((root, t) for root, t in tables if _inside(leaf.path, root)), None)
+        if owner is None:
+            ctx.log(
+                f"INFO new folder {where} is in no table of this crawler; not added "
+                "(CRAWL_NEW_FOLDERS_ONLY adds partitions to existing tables, not new tables)"
+            )
+            continue
+        root, table = owner
+        values = _new_partition_values(ctx, database, table, root, leaf, where)
+        if values is not None:
+            found.setdefault(table["Name"], (root, table, []))[2].append((values, leaf))
+    for name, (root, table, partitions) in found.items():
+        leaves = [leaf for _, leaf in partitions]
+        schema = merged_schema(leaves)
+        schema.columns = _columns(table.get("StorageDescriptor"))  # what InheritFromTable gives them
+        keys = [k["Name"] for k in table.get("PartitionKeys") or []]
+        planned = PlannedTable(
+            name=name, root=(), schema=schema, partition_keys=keys, partitions=partitions, leaves=leaves
+        )
+        _write_partitions(
+            ctx,
+            database,
+            name,
+            root,
+            planned,
+            update=False,
+            delete_behavior="LOG",
+            config=config,
+            retire=False,
+        )
+
+
+def _crawled_tables(ctx: CrawlContext, database: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The tables earlier crawls of this crawler made, with their local folder, the deepest first."""
+    names = set(ctx.memory.get("tables", []))
+    tables = []
+    for table in _tables_of(ctx, database):
+        location = (table.get("StorageDescriptor") or {}).get("Location") or ""
+        if table["Name"] not in names or not location:
+            continue
+        try:
+            tables.append((to_local(location, ctx.warehouse).resolve(), table))
+        except GlueError:
+            continue  # not a folder (a JDBC table's database.schema.table)
+    return sorted(tables, key=lambda entry: len(entry[0].parts), reverse=True)
+
+
+def _new_partition_values(
+    ctx: CrawlContext, database: str, table: dict[str, Any], root: Path, leaf: Leaf, where: str
+) -> list[str] | None:
+    """The partition values a new folder of ``table`` (rooted at ``root``) has, or None (logged) when it
+    does not fit the table's partition keys or schema, which an incremental crawl never changes."""
+    assert leaf.schema is not None
+    name = f"{database}.{table['Name']}"
+    keys = [k["Name"] for k in table.get("PartitionKeys") or []]
+    values = partition_values(keys, leaf.path.resolve().relative_to(root).parts)
+    if values is None:
+        ctx.log(
+            f"WARN new folder {where} does not fit the partition keys {keys} of table {name}; not added "
+            "(Partition does not match table schema or has mismatch keys)"
+        )
+        return None
+    parameters = table.get("Parameters") or {}
+    descriptor = table.get("StorageDescriptor")
+    if not fits_schema(
+        leaf.schema,
+        parameters.get("classification"),
+        parameters.get("compressionType", "none"),
+        _columns(descriptor),
+    ):
+        ctx.log(
+            f"WARN new folder {where} ({leaf.schema.classification}, columns "
+            f"{[n for n, _ in leaf.schema.columns]}) does not match the schema of table {name}; not added "
+            "(Partition does not match table schema or has mismatch keys)"
+        )
+        return None
+    return values
 
 
 def _retire_partitions(

@@ -20,6 +20,7 @@ from .configuration import CrawlerConfiguration
 from .s3scan import Leaf
 
 SIMILARITY = 0.7
+_GENERIC_KEY = re.compile(r"partition_\d+")  # a key named by level, not by a key=value folder
 
 
 @dataclass
@@ -79,10 +80,8 @@ def _value(folder: str, hive: bool) -> str:
     return unquote(folder.split("=", 1)[1]) if hive else unquote(folder)
 
 
-def table_of(name: str, root: tuple[str, ...], leaves: list[Leaf]) -> PlannedTable:
-    """One table rooted at ``root`` whose partitions are ``leaves`` (all at the same depth)."""
-    depth = len(leaves[0].parts)
-    keys = _partition_keys(leaves, len(root), depth)
+def merged_schema(leaves: list[Leaf]) -> FileSchema:
+    """The schema of classified ``leaves`` together: columns merged in first-seen order, samples summed."""
     merged: FileSchema | None = None
     for leaf in leaves:
         assert leaf.schema is not None
@@ -93,6 +92,14 @@ def table_of(name: str, root: tuple[str, ...], leaves: list[Leaf]) -> PlannedTab
             merged.records += leaf.schema.records
             merged.sample_bytes += leaf.schema.sample_bytes
     assert merged is not None
+    return merged
+
+
+def table_of(name: str, root: tuple[str, ...], leaves: list[Leaf]) -> PlannedTable:
+    """One table rooted at ``root`` whose partitions are ``leaves`` (all at the same depth)."""
+    depth = len(leaves[0].parts)
+    keys = _partition_keys(leaves, len(root), depth)
+    merged = merged_schema(leaves)
     partition_names = {name for name, _ in keys}
     merged.columns = [(n, t) for n, t in merged.columns if n not in partition_names]
     table = PlannedTable(
@@ -106,6 +113,32 @@ def table_of(name: str, root: tuple[str, ...], leaves: list[Leaf]) -> PlannedTab
             ]
             table.partitions.append((values, leaf))
     return table
+
+
+def partition_values(keys: list[str], folders: tuple[str, ...]) -> list[str] | None:
+    """The values a folder path below a table's root gives the table's partition ``keys``, or None when
+    the path does not fit them: another depth, or a ``key=value`` folder naming another key (a plain
+    folder fits only a crawler-named ``partition_N`` key)."""
+    if not keys or len(folders) != len(keys):
+        return None
+    values = []
+    for key, folder in zip(keys, folders, strict=True):
+        hive = "=" in folder
+        if hive and folder.split("=", 1)[0].lower() != key.lower():
+            return None
+        if not hive and not _GENERIC_KEY.fullmatch(key):
+            return None
+        values.append(_value(folder, hive))
+    return values
+
+
+def fits_schema(
+    schema: FileSchema, classification: str | None, compression: str, columns: list[tuple[str, str]]
+) -> bool:
+    """Whether a new folder's schema may be a partition of a table recorded with ``classification``,
+    ``compression`` and ``columns``: same format and compression, and similar columns (as ``_plan``)."""
+    same_format = (schema.classification, schema.compression or "none") == (classification, compression)
+    return same_format and similarity(schema.columns, columns) >= SIMILARITY
 
 
 def plan_tables(
