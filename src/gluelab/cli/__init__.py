@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from .. import __version__
-from ..config import SettingsError
+from ..config import Settings, SettingsError
 from ..errors import GlueError
+from ..runtime.glue_versions import DEFAULT_GLUE_VERSION
 from ..runtime.java import JavaNotFound, find_java, install_java
 from . import bookmarks, catalog, crawlers, jobs, notebooks, sessions, triggers, workflows
 from .render import console, fail, print_json
@@ -189,19 +190,61 @@ def run(
     master: str = typer.Option(
         None, "--master", help="Spark master URL (default: the spark_master setting)."
     ),
+    glue_version: str = typer.Option(
+        DEFAULT_GLUE_VERSION,
+        "--glue-version",
+        help="GlueVersion whose Spark SQL semantics the script gets (5.0: ANSI mode off, as Spark 3.5).",
+    ),
 ) -> None:
     """Run a Glue ETL script unmodified: gluelab run script.py --JOB_NAME x --key value ...
 
-    gluelab's own options come before the script; everything after it is the script's arguments."""
+    gluelab's own options come before the script; everything after it is the script's arguments.
+
+    boto3 in the script reaches the gluelab serve or lab that serves this home, if one does
+    (unless you set AWS_ENDPOINT_URL_GLUE or AWS_ENDPOINT_URL)."""
+    from ..runtime.glue_versions import GlueVersionError, check_glue_version
     from ..runtime.runner import run_script
     from ..runtime.spark import SparkSetupError, SparkSpec
 
     try:
-        spec = SparkSpec(worker_type=worker_type, number_of_workers=number_of_workers, master=master)
-        code = run_script(settings(), script.resolve(), list(ctx.args), spec)
-    except (SparkSetupError, FileNotFoundError) as exc:
+        spec = SparkSpec(
+            worker_type=worker_type,
+            number_of_workers=number_of_workers,
+            master=master,
+            glue_version=check_glue_version(glue_version),
+        )
+        s = settings()
+        print(f"gluelab: {aws_clients_for_run(s)}", file=sys.stderr, flush=True)
+        code = run_script(s, script.resolve(), list(ctx.args), spec)
+    except (SparkSetupError, GlueVersionError, FileNotFoundError) as exc:
         fail(str(exc))
     raise typer.Exit(code)
+
+
+def aws_clients_for_run(s: Settings) -> str:
+    """Point AWS clients in a script run here (boto3, the AWS CLI, awswrangler) at the gluelab endpoint
+    that serves this home, as job runs started through the API are, unless the user chose an endpoint of
+    their own; returns the sentence that says where their calls go."""
+    from ..api.running import client_environment, running_server
+
+    for own in ("AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL"):
+        if os.environ.get(own):
+            return f"{own} is set ({os.environ[own]}): boto3 calls use it and your own AWS credentials"
+    server = running_server(s)
+    if server is None:
+        return (
+            f"nothing serves {s.home} (start `gluelab serve` or `gluelab lab` to reach its catalog and "
+            "lake): boto3 calls in the script go to AWS's own endpoints, with your AWS credentials if any"
+        )
+    values = client_environment(s, server["url"])
+    if os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION"):
+        del values["AWS_DEFAULT_REGION"]  # any region is accepted: the user's stays
+    os.environ.pop("AWS_SESSION_TOKEN", None)  # it belongs to credentials replaced here
+    os.environ.update(values)
+    return (
+        f"boto3's glue, s3 and sts clients reach {server.get('by', 'gluelab serve')} at {server['url']} "
+        "(AWS_ENDPOINT_URL_GLUE, _S3, _STS)"
+    )
 
 
 @app.command()

@@ -14,13 +14,13 @@ from ..config import Settings
 from ..errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 from ..operations import glue_operation
 from ..pagination import page_by_name
+from ..runtime.glue_versions import DEFAULT_GLUE_VERSION
 from ..store import Store
 from ..store.models import JobRow
 from .processes import signal_group
 
 JOB_TYPES = ("glueetl", "pythonshell", "gluestreaming")
 SPARK_TYPES = ("glueetl", "gluestreaming")
-DEFAULT_GLUE_VERSION = "5.0"
 PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)
 MAX_TIMEOUT = 10080  # minutes: Glue's limit is below 7 days
 

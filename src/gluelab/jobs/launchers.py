@@ -34,7 +34,8 @@ COLD_ONLY = (
 
 
 def spark_spec(ctx: dict[str, Any], event_log_dir: Path | None) -> SparkSpec:
-    """The Spark a run asks for: its WorkerType and NumberOfWorkers, ``--conf``, ``--extra-jars``."""
+    """The Spark a run asks for: its WorkerType and NumberOfWorkers, GlueVersion, ``--conf``,
+    ``--extra-jars``."""
     options, arguments = ctx["Options"], ctx["Arguments"]
     conf = parse_conf_argument(arguments["--conf"]) if arguments.get("--conf") else {}
     return SparkSpec(
@@ -43,6 +44,7 @@ def spark_spec(ctx: dict[str, Any], event_log_dir: Path | None) -> SparkSpec:
         number_of_workers=options.get("NumberOfWorkers"),
         conf=conf,
         event_log_dir=event_log_dir,
+        glue_version=options.get("GlueVersion"),
     )
 
 

@@ -36,7 +36,7 @@ first cell that uses Spark, or `%stop_session` first.
 | `%session_id_prefix <text>` | a prefix for the next session's id |
 | `%list_sessions` | this kernel's session and the gluelab endpoint's sessions |
 | `%stop_session` | stop Spark; the next cell that uses it starts a new session |
-| `%glue_version <v>` | Glue version of the next session (0.9 to 5.0; recorded, the local Spark is the same) |
+| `%glue_version <v>` | Glue version of the next session (0.9 to 6.1): Spark SQL as in its Spark |
 | `%worker_type <t>` | WorkerType: G.1X, G.2X, ... (local cores and driver memory follow it) |
 | `%number_of_workers <n>` | NumberOfWorkers (local cores follow it) |
 | `%idle_timeout <minutes>` | Spark stops after this long without a cell running (default 2880) |

@@ -21,6 +21,7 @@ from typing import Any
 from ..config import Settings
 from ..jobs.arguments import split_list
 from ..jobs.definitions import DEFAULT_GLUE_VERSION
+from ..runtime.glue_versions import GLUE_VERSIONS
 from ..runtime.paths import to_local
 from ..runtime.python_paths import pip_install, py_path_entry
 from ..runtime.spark import WORKER_TYPES, parse_conf_argument
@@ -28,7 +29,6 @@ from ..sessions.namespace import start_spark
 from ..sessions.spec import GLUE_DEFAULT_MINUTES, SessionPlan, plan
 
 log = logging.getLogger("gluelab.kernel")
-GLUE_VERSIONS = ("0.9", "1.0", "2.0", "3.0", "4.0", "5.0")
 SESSION_TYPES = {"etl": "glueetl", "streaming": "gluestreaming"}
 NAMES = ("spark", "sc", "sqlContext", "glueContext")
 

@@ -2,7 +2,8 @@
 
 The SparkSession is started first (by the one factory) and the script's own ``SparkContext()`` /
 ``getOrCreate()`` calls receive it. Glue's runtime arguments are added when absent (``--JOB_NAME`` from
-the script's name, ``--JOB_RUN_ID``), and ``--conf`` pairs go to Spark, as on Glue.
+the script's name, ``--JOB_RUN_ID``), and ``--conf`` pairs go to Spark, as on Glue. The session has the
+Spark SQL semantics of the spec's Glue version (``runtime.glue_versions``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from ..config import Settings
+from .glue_versions import describe
 from .spark import SparkSpec, build_session, install_context_hooks, parse_conf_argument
 
 
@@ -49,6 +51,7 @@ def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpe
         spec.event_log_dir = settings.logs_dir / "runs" / str(run_id) / "spark-events"
     spec.app_name = _arg(args, "JOB_NAME") or script.stem
     settings.ensure_dirs()
+    print(f"gluelab: {describe(spec.glue_version, spec.conf)}", file=sys.stderr, flush=True)
     spark = build_session(settings, spec)
     install_context_hooks(settings)
     try:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import Settings
 from . import lakefs
+from .glue_versions import current_names, sql_defaults
 from .java import require_java
 from .jdbc import driver_jars
 
@@ -59,6 +60,7 @@ class SparkSpec:
     conf: dict[str, str] = field(default_factory=dict)
     master: str | None = None  # None: the settings' spark_master
     event_log_dir: Path | None = None
+    glue_version: str | None = None  # None: gluelab's default GlueVersion
 
     def __post_init__(self) -> None:
         if self.worker_type is not None and self.worker_type not in WORKER_TYPES:
@@ -91,8 +93,8 @@ def _machine_memory_gb() -> float:
 
 
 def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
-    """Every Spark setting for ``spec``, in precedence order: sizing, gluelab defaults, the settings'
-    [spark_conf], then the job's own ``--conf``."""
+    """Every Spark setting for ``spec``, in precedence order: sizing, gluelab defaults, the Spark SQL
+    semantics of the spec's Glue version, the settings' [spark_conf], then the job's own ``--conf``."""
     master = spec.master or settings.spark_master
     vcpus, memory_gb = WORKER_TYPES[spec.worker_type or DEFAULT_WORKER_TYPE]
     workers = spec.number_of_workers or DEFAULT_WORKERS
@@ -131,6 +133,7 @@ def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
             "spark.sql.shuffle.partitions": str(max(4, 2 * (os.cpu_count() or 2))),
         }
     )
+    conf.update(sql_defaults(spec.glue_version))
     # The lake's FileSystem (s3:// is the warehouse) and the JDBC drivers, on every class path: the
     # driver's own, where Hadoop finds a FileSystem by scheme and java.sql.DriverManager finds a driver
     # by URL alone (Glue scripts call spark.read.jdbc without the "driver" option), and the executors'
@@ -146,8 +149,8 @@ def resolve_conf(settings: Settings, spec: SparkSpec) -> dict[str, str]:
         # One plain JSON-lines file per application, which gluelab reads for a run's metrics.
         conf["spark.eventLog.compress"] = "false"
         conf["spark.eventLog.rolling.enabled"] = "false"
-    conf.update(dict(settings.spark_conf))
-    conf.update(spec.conf)
+    conf.update(current_names(dict(settings.spark_conf)))
+    conf.update(current_names(spec.conf))
     return conf
 
 

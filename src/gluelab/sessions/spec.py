@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..runtime.glue_versions import current_names
 from ..runtime.spark import SparkSpec, parse_conf_argument
 
 GLUE_DEFAULT_MINUTES = 2880  # Glue's default IdleTimeout and Timeout
@@ -96,10 +97,17 @@ def plan(origin: str, request: dict[str, Any], name: str) -> SessionPlan:
         ttl = parse_duration(request["ttl"]) if request.get("ttl") else None
         idle = float(heartbeat or ttl or LIVY_DEFAULT_IDLE_SECONDS)
         timeout = None
+    conf = current_names(conf)
     conf.update(FORCED)
     runtime = {k: v for k, v in conf.items() if is_runtime(k)}
     static = {k: v for k, v in conf.items() if not is_runtime(k)}
-    spec = SparkSpec(app_name=name, worker_type=worker_type, number_of_workers=number, conf=static)
+    spec = SparkSpec(
+        app_name=name,
+        worker_type=worker_type,
+        number_of_workers=number,
+        conf=static,
+        glue_version=request.get("GlueVersion") if origin == "glue" else None,
+    )
     return SessionPlan(spec, runtime, idle, timeout)
 
 
