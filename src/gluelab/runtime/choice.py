@@ -14,7 +14,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from . import gluetypes as gt
-from .fieldpaths import ARRAY_MARK, format_path, parse_path
+from .conversions import convert
+from .fieldpaths import ARRAY_MARK, field_ref, format_path, parse_path
 
 ACTIONS = ("cast", "project", "make_struct", "make_cols", "match_catalog")
 
@@ -58,12 +59,13 @@ def _alternatives(col: Column, choice: gt.ChoiceType) -> list[tuple[str, Column,
 
 
 def _cast_column(col: Column, choice: gt.ChoiceType, target: gt.DataType) -> Column:
+    """The first alternative that converts to ``target`` (the alternative of that type first)."""
     spark_type = gt.to_spark(target)
     alts = _alternatives(col, choice)
-    exact = [c for name, c, t in alts if name == target.typeName()]
-    others = [c for name, c, t in alts if name != target.typeName()]
+    exact = [(c, t) for name, c, t in alts if name == target.typeName()]
+    others = [(c, t) for name, c, t in alts if name != target.typeName()]
     return (
-        F.coalesce(*[c.try_cast(spark_type) for c in exact + others])
+        F.coalesce(*[convert(c, gt.to_spark(t), spark_type) for c, t in exact + others])
         if alts
         else F.lit(None).cast(spark_type)
     )
@@ -72,7 +74,7 @@ def _cast_column(col: Column, choice: gt.ChoiceType, target: gt.DataType) -> Col
 def _project_column(col: Column, choice: gt.ChoiceType, target: gt.DataType) -> Column:
     name = target.typeName()
     if name in choice.choices:
-        return col.getField(name).try_cast(gt.to_spark(target))
+        return convert(col.getField(name), gt.to_spark(choice.choices[name]), gt.to_spark(target))
     return F.lit(None).cast(gt.to_spark(target))
 
 
@@ -89,7 +91,7 @@ def _apply(
         if not isinstance(glue_type, gt.ChoiceType):
             # A plain field: cast converts it (scripts use ResolveChoice to cast); the rest leave it be.
             if kind == "cast" and glue_type != target:
-                return df_col.try_cast(gt.to_spark(target)), target, None
+                return convert(df_col, gt.to_spark(glue_type), gt.to_spark(target)), target, None
             return df_col, glue_type, None
         if kind == "cast":
             return _cast_column(df_col, glue_type, target), target, None
@@ -156,7 +158,7 @@ def resolve(
                 raise ResolveChoiceError("match_catalog needs database and table_name")
             target = _catalog_type_at(catalog_types, parts, path)
             kind = "cast"
-        root = F.struct(*[F.col(f"`{f.name}`") for f in schema.fields])
+        root = F.struct(*[F.col(field_ref(f.name)) for f in schema.fields])
         new_root, new_schema, _ = _apply(root, schema, parts, kind, target, format_path(parts))
         assert isinstance(new_schema, gt.StructType)
         df = df.select(*[new_root.getField(f.name).alias(f.name) for f in new_schema.fields])

@@ -19,7 +19,7 @@ from pyspark.sql import types as T
 
 from . import gluetypes as gt
 from .choice import ResolveChoiceError, choice_paths, resolve, strip_choices
-from .fieldpaths import ARRAY_MARK, FieldPathError, column, format_path, parse_path, type_at
+from .fieldpaths import ARRAY_MARK, FieldPathError, column, field_ref, format_path, parse_path, type_at
 from .fieldpaths import resolve as resolve_path
 from .frame_errors import (
     ERROR_SCHEMA,
@@ -94,7 +94,7 @@ class DynamicFrame:
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def fromDF(cls, dataframe: DataFrame, glue_ctx: Any, name: str = "") -> DynamicFrame:
-        return cls(dataframe, glue_ctx, name)
+        return cls(_one_column_per_name(dataframe), glue_ctx, name)
 
     def _derive(
         self,
@@ -150,7 +150,10 @@ class DynamicFrame:
             df = resolve(df, [o.spec() for o in options])
         # Choices left become plain structs: a DataFrame has no choices, and must not bring them back.
         return df.select(
-            *[F.col(f"`{f.name}`").cast(strip_choices(f.dataType)).alias(f.name) for f in df.schema.fields]
+            *[
+                F.col(field_ref(f.name)).cast(strip_choices(f.dataType)).alias(f.name)
+                for f in df.schema.fields
+            ]
         )
 
     def with_frame_schema(self, schema: gt.StructType) -> DynamicFrame:
@@ -215,7 +218,7 @@ class DynamicFrame:
         # names its target type; otherwise the typed values are mapped.
         typed_targets = all(target_type(t) is not None for *_, t in normalize_mappings(mappings))
         source = self._raw if self._raw is not None and typed_targets else self._df
-        df = apply_mapping(source, mappings, case_sensitive, raw_strings=source is self._raw)
+        df = apply_mapping(source, mappings, case_sensitive)
         return self._derive(
             df, _stage("ApplyMapping", transformation_ctx, info, stageThreshold, totalThreshold)
         )
@@ -359,7 +362,7 @@ class DynamicFrame:
             stage,
             "FilterError",
             F.col(_ERROR),
-            F.to_json(F.struct(*[F.col(f"`{c}`") for c in spark_schema.names])),
+            F.to_json(F.struct(*[F.col(field_ref(c)) for c in spark_schema.names])),
         )
         return self._derive(data, stage)
 
@@ -441,7 +444,7 @@ class DynamicFrame:
         taken = set(self._df.columns)
         # A field of frame2 named like one of this frame's is kept, prefixed with a dot.
         renamed = {c: (f".{c}" if c in taken else c) for c in right.columns}
-        right = right.select(*[F.col(f"`{c}`").alias(renamed[c]) for c in right.columns]).alias("r")
+        right = right.select(*[F.col(field_ref(c)).alias(renamed[c]) for c in right.columns]).alias("r")
         condition = None
         for k1, k2 in zip(keys1, keys2, strict=True):
             p1, p2 = parse_path(k1), parse_path(k2)
@@ -660,6 +663,28 @@ class DynamicFrame:
         )
 
 
+def _one_column_per_name(df: DataFrame) -> DataFrame:
+    """``df`` with each column name once, as Glue's records are keyed by name: where a name repeats (a
+    join that keeps both ``country`` columns), the field stands where the first column stood and holds
+    the name, type and values of the last. Names that differ only by case repeat too (Spark's writers
+    refuse them) unless ``spark.sql.caseSensitive`` is on."""
+    names = df.columns
+    case_sensitive = str(df.sparkSession.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"
+    key = (lambda n: n) if case_sensitive else (lambda n: n.lower())
+    last = {key(n): i for i, n in enumerate(names)}
+    if len(last) == len(names):
+        return df
+    repeated = sorted({names[i] for k, i in last.items() if sum(key(n) == k for n in names) > 1})
+    log.warning(
+        "fromDF: the DataFrame has columns named alike (%s); the frame keeps one field per name, "
+        "with the last such column's values",
+        ", ".join(repeated),
+    )
+    by_position = df.toDF(*[f"__glue_c{i}" for i in range(len(names))])
+    firsts = dict.fromkeys(key(n) for n in names)  # each name once, in the order of first sight
+    return by_position.select(*[F.col(f"__glue_c{last[k]}").alias(names[last[k]]) for k in firsts])
+
+
 def _comparable(col: Column, spark_type: Any, value: Any) -> Column:
     """What ``split_rows`` compares with ``value``: the column, or for a choice the alternative of the
     value's kind (numbers: any numeric alternative); null where the record holds another kind."""
@@ -679,7 +704,7 @@ def _comparable(col: Column, spark_type: Any, value: Any) -> Column:
 
 
 def _qualified(alias: str, parts: list[str]) -> Column:
-    col = F.col(f"{alias}.`{parts[0]}`")
+    col = F.col(f"{alias}.{field_ref(parts[0])}")
     for part in parts[1:]:
         col = col.getField(part)
     return col
@@ -690,7 +715,7 @@ def _conform(df: DataFrame, schema: gt.StructType, target: gt.StructType) -> Dat
     columns = []
     for field in target.fields:
         have = schema.getField(field.name)
-        col = F.col(f"`{field.name}`") if have else None
+        col = F.col(field_ref(field.name)) if have else None
         columns.append(_fit(col, have.dataType if have else None, field.dataType).alias(field.name))
     return df.select(*columns).to(gt.to_spark(target))
 
@@ -745,7 +770,7 @@ def _keep_input_types(df: DataFrame, input_schema: T.StructType) -> DataFrame:
     before = {f.name: f.dataType for f in input_schema.fields}
     columns = []
     for field in df.schema.fields:
-        col = F.col(f"`{field.name}`")
+        col = F.col(field_ref(field.name))
         original = before.get(field.name)
         if isinstance(original, T.BinaryType) and isinstance(field.dataType, T.StringType):
             columns.append(F.unbase64(col).alias(field.name))

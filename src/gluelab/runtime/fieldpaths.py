@@ -98,11 +98,17 @@ def type_at(schema: T.StructType, parts: list[str]) -> Any:
     return current
 
 
+def field_ref(name: str) -> str:
+    """``name`` quoted for Spark's parser (``F.col``, ``withField``, ``dropFields``): any character may
+    appear in it (spaces, ``-``, ``(``, ``#``, ``%``, dots, non-ASCII)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def column(parts: list[str]) -> Column:
     """The column at a path of struct fields (no arrays)."""
     if ARRAY_MARK in parts:
         raise FieldPathError(f"{format_path(parts)} goes through an array; use a transform")
-    col = F.col("`" + parts[0].replace("`", "``") + "`")
+    col = F.col(field_ref(parts[0]))
     for part in parts[1:]:
         col = col.getField(part)
     return col
@@ -127,7 +133,7 @@ def _rewrite(col: Column, data_type: Any, rest: list[str], fn: Callable[[Column,
     field = next(f for f in data_type.fields if f.name == head)
     new = _rewrite(col.getField(head), field.dataType, rest[1:], fn)
     if new is None:
-        return col.dropFields(f"`{head}`" if "." in head else head)
+        return col.dropFields(field_ref(head))
     # Rebuilt field by field (keeping order); choice metadata is re-applied by the caller.
     return F.when(col.isNull(), F.lit(None)).otherwise(
         F.struct(*[(new if f.name == head else col.getField(f.name)).alias(f.name) for f in data_type.fields])

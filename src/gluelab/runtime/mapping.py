@@ -12,7 +12,17 @@ from pyspark.sql import types as T
 
 from . import gluetypes as gt
 from .choice import _cast_column
-from .fieldpaths import ARRAY_MARK, FieldPathError, column, format_path, parse_path, resolve, type_at
+from .conversions import convert
+from .fieldpaths import (
+    ARRAY_MARK,
+    FieldPathError,
+    column,
+    field_ref,
+    format_path,
+    parse_path,
+    resolve,
+    type_at,
+)
 
 log = logging.getLogger("gluelab.runtime")
 
@@ -60,9 +70,7 @@ def target_type(name: str | None) -> Any:
     return glue_type
 
 
-def apply_mapping(
-    df: DataFrame, mappings: Any, case_sensitive: bool = False, raw_strings: bool = False
-) -> DataFrame:
+def apply_mapping(df: DataFrame, mappings: Any, case_sensitive: bool = False) -> DataFrame:
     """Select, rename, cast and nest fields; fields not mapped are dropped (Glue's ApplyMapping)."""
     tree: dict[str, Any] = {}
     for src, _src_type, dst, dst_type in normalize_mappings(mappings):
@@ -79,7 +87,7 @@ def apply_mapping(
         value = column(resolved)
         target = target_type(dst_type)
         if target is not None:
-            value = _cast(value, spark_type, target, raw_strings)
+            value = _cast(value, spark_type, target)
         node = tree
         dst_parts = parse_path(dst)
         for part in dst_parts[:-1]:
@@ -98,16 +106,12 @@ def _build(node: Any) -> Column:
     return node
 
 
-def _cast(value: Column, spark_type: Any, target: gt.DataType, raw_strings: bool) -> Column:
+def _cast(value: Column, spark_type: Any, target: gt.DataType) -> Column:
+    """The value as ``target`` (see ``conversions``); a choice gives its alternatives' first value."""
     glue_source = gt.from_spark(spark_type)
     if isinstance(glue_source, gt.ChoiceType):
         return _cast_column(value, glue_source, target)
-    target_spark = gt.to_spark(target)
-    if spark_type == target_spark:
-        return value
-    if raw_strings and isinstance(target, gt.IntegerType | gt.LongType | gt.ShortType | gt.ByteType):
-        value = F.trim(value)
-    return value.try_cast(target_spark)
+    return convert(value, spark_type, gt.to_spark(target))
 
 
 # -- select / drop / rename / unnest ------------------------------------------------------------------
@@ -175,13 +179,9 @@ def _drop(col: Column, data_type: Any, rest: list[str]) -> Column:
     if len(rest) == 1:
         if [f.name for f in data_type.fields] == [head]:  # Spark cannot drop a struct's last field
             return F.when(col.isNotNull(), F.struct())
-        return col.dropFields(_field_ref(head))
+        return col.dropFields(field_ref(head))
     field = next(f for f in data_type.fields if f.name == head)
-    return col.withField(_field_ref(head), _drop(col.getField(head), field.dataType, rest[1:]))
-
-
-def _field_ref(name: str) -> str:
-    return f"`{name.replace('`', '``')}`" if "." in name or "`" in name else name
+    return col.withField(field_ref(head), _drop(col.getField(head), field.dataType, rest[1:]))
 
 
 _MOVING = "__glue_moving"

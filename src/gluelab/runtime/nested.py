@@ -13,7 +13,7 @@ from pyspark.sql import types as T
 
 from ..errors import InvalidInputException
 from . import gluetypes as gt
-from .fieldpaths import ARRAY_MARK, column, format_path, parse_path, resolve
+from .fieldpaths import ARRAY_MARK, column, field_ref, format_path, parse_path, resolve
 from .frame_errors import Stage, error_records
 from .gluetypes import is_choice_struct
 from .inference import extract, infer_variant_schema, order_fields
@@ -41,7 +41,7 @@ def _flatten(df: DataFrame) -> tuple[DataFrame, list[str]]:
         if field.name == _ROW_ID:
             columns.append(F.col(_ROW_ID))
             continue
-        walk(F.col(f"`{field.name}`"), field.dataType, field.name)
+        walk(F.col(field_ref(field.name)), field.dataType, field.name)
     return df.select(*columns), arrays
 
 
@@ -66,7 +66,7 @@ def relationalize(df: DataFrame, root_name: str, staging: str, spark: Any) -> di
             # every level: <root>_contact_val_phones.
             child_name = f"{root_name}_{array.replace('.', '_')}"
             exploded = flat.select(
-                F.col(_ROW_ID).alias("id"), F.posexplode(F.col(f"`{array}`")).alias("index", "val")
+                F.col(_ROW_ID).alias("id"), F.posexplode(F.col(field_ref(array))).alias("index", "val")
             )
             element_type = exploded.schema["val"].dataType
             value_name = f"{array}.val"
@@ -85,9 +85,9 @@ def relationalize(df: DataFrame, root_name: str, staging: str, spark: Any) -> di
         keyed = flat.select(
             *[
                 (
-                    F.when(F.col(f"`{c}`").isNotNull(), F.col(_ROW_ID)).alias(c)
+                    F.when(F.col(field_ref(c)).isNotNull(), F.col(_ROW_ID)).alias(c)
                     if c in arrays
-                    else F.col(f"`{c}`")
+                    else F.col(field_ref(c))
                 )
                 for c in flat.columns
                 if c != _ROW_ID
@@ -203,7 +203,7 @@ def null_fields(df: DataFrame) -> list[str]:
             checks.append((path, F.count(col)))
 
     for field in df.schema.fields:
-        walk(F.col(f"`{field.name}`"), field.dataType, _quote(field.name))
+        walk(F.col(field_ref(field.name)), field.dataType, _quote(field.name))
     if not checks:
         return typed_null
     row = df.agg(F.count(F.lit(1)), *[c.alias(f"c{i}") for i, (_, c) in enumerate(checks)]).first()
@@ -251,5 +251,5 @@ def unnest_column(df: DataFrame, name: str) -> DataFrame:
     field = df.schema[name]
     if not isinstance(field.dataType, T.StructType):
         return df
-    others = [F.col(f"`{c}`") for c in df.columns if c != name]
+    others = [F.col(field_ref(c)) for c in df.columns if c != name]
     return df.select(*others, *[column([name, f.name]).alias(f.name) for f in field.dataType.fields])
