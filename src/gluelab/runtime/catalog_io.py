@@ -15,10 +15,11 @@ from ..catalog.formats import JDBC_CLASSIFICATIONS, format_of, storage_for
 from ..errors import EntityNotFoundException, InvalidInputException
 from . import gluetypes as gt
 from .dynamicframe import DynamicFrame, _stage
-from .formats import read_files
+from .formats import empty_frame, read_files, written_type
 from .inference import typed_csv
 from .listing import list_files
 from .paths import to_local
+from .source_report import missing_paths, report_read
 
 log = logging.getLogger("gluelab.runtime")
 FILE_COLUMN = "__glue_file"
@@ -77,6 +78,28 @@ def _typed_value(col: Any, hive_type: str) -> Any:
     return F.when(col == HIVE_DEFAULT_PARTITION, F.lit(None)).otherwise(col).try_cast(gt.to_spark(glue_type))
 
 
+def csv_column_names(table: dict[str, Any]) -> list[str] | None:
+    """The names a csv table's fields get, by position: its columns (partition keys come from the
+    folders). Glue names a catalog table's csv fields so, not by the files' header
+    (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-samples-medicaid.html: the
+    header's ``Provider Id`` is read as the catalog's ``provider id``). None for a table without columns:
+    then the files name them (their header, or col0, col1, ...). A skip.header.line.count above 1 is
+    warned about: the reader skips one line."""
+    descriptor = table.get("StorageDescriptor") or {}
+    serde_parameters = (descriptor.get("SerdeInfo") or {}).get("Parameters") or {}
+    header_lines = (table.get("Parameters") or {}).get("skip.header.line.count") or serde_parameters.get(
+        "skip.header.line.count"
+    )
+    if str(header_lines or "0").strip() not in ("0", "1"):
+        log.warning(
+            "table %s: skip.header.line.count is %s; gluelab skips only the first line of each file",
+            table.get("Name"),
+            header_lines,
+        )
+    names = [c["Name"] for c in descriptor.get("Columns") or []]
+    return names or None
+
+
 def read_catalog(
     glue_ctx: Any,
     database: str,
@@ -105,30 +128,49 @@ def read_catalog(
     if not location:
         raise InvalidInputException(f"table {database}.{table_name} has no StorageDescriptor.Location")
     keys = table.get("PartitionKeys") or []
+    columns = csv_column_names(table) if fmt == "csv" else None
     options = {k: v for k, v in additional_options.items()}
+    label = f"{ctx + ' at ' if ctx else ''}table {database}.{table_name}"
     if not keys:
         if push_down_predicate:
             log.warning("push_down_predicate ignored: %s.%s has no partition keys", database, table_name)
         return glue_ctx._read_files(
-            {**options, "paths": [location], "recurse": True}, fmt, format_options, ctx, frame_name=table_name
+            {**options, "paths": [location], "recurse": True},
+            fmt,
+            format_options,
+            ctx,
+            frame_name=table_name,
+            columns=columns,
+            empty_schema=catalog_schema(table),
+            source_label=label,
         )
     partitions = _all_partitions(
         catalog, database, table_name, additional_options.get("catalogPartitionPredicate")
     )
     partitions = prune_partitions(glue_ctx.spark_session, keys, partitions, push_down_predicate)
     files_by_partition: list[tuple[dict[str, Any], list[Any]]] = []
+    part_locations: list[str] = []
     for partition in partitions:
         part_location = (partition.get("StorageDescriptor") or {}).get("Location")
         if not part_location:
             names = "/".join(f"{k['Name']}={v}" for k, v in zip(keys, partition["Values"], strict=True))
             part_location = location.rstrip("/") + "/" + names + "/"
+        part_locations.append(part_location)
         files_by_partition.append((partition, list_files([part_location], glue_ctx.warehouse, recurse=True)))
     all_files = [f for _, files in files_by_partition for f in files]
+    missing = missing_paths([location], glue_ctx.warehouse) or missing_paths(
+        part_locations, glue_ctx.warehouse
+    )
+    listed = len(all_files) if glue_ctx._bookmarks_active(ctx) else None
     source = {"database": database, "table": table_name, "format": fmt, "format_options": format_options}
     if glue_ctx._job is not None and ctx:
         keep = {f.uri for f in glue_ctx._job._bookmarks.filter_files(ctx, all_files, source)}
         files_by_partition = [(p, [f for f in files if f.uri in keep]) for p, files in files_by_partition]
         all_files = [f for f in all_files if f.uri in keep]
+    if not all_files:  # nothing (new) to read: an empty frame with the table's columns
+        frame = DynamicFrame(empty_frame(glue_ctx.spark_session, catalog_schema(table)), glue_ctx, table_name)
+        report_read(glue_ctx, label, fmt, frame, all_files, listed, missing)
+        return frame
     stage = _stage(f"Read {fmt}", ctx)
     result = read_files(
         glue_ctx.spark_session,
@@ -137,13 +179,31 @@ def read_catalog(
         format_options,
         stage,
         file_column=FILE_COLUMN,
+        columns=columns,
     )
     stage.errors = result.errors
     data = result.df if isinstance(result.df, DataFrame) else typed_csv(result.df.raw)
     df = _with_partition_values(glue_ctx.spark_session, data, keys, files_by_partition)
     frame = DynamicFrame(df, glue_ctx, table_name)
     frame._lineage = (stage,)
+    report_read(glue_ctx, label, fmt, frame, all_files, listed, missing)
     return frame
+
+
+def catalog_schema(table: dict[str, Any]) -> T.StructType:
+    """The Spark schema of a catalog table's rows: its columns, then its partition keys (a type gluelab
+    cannot parse is read as a string)."""
+    columns = ((table.get("StorageDescriptor") or {}).get("Columns") or []) + (
+        table.get("PartitionKeys") or []
+    )
+    fields = []
+    for column in columns:
+        try:
+            glue_type = gt.parse_type(column.get("Type") or "string")
+        except gt.TypeNameError:
+            glue_type = gt.StringType()
+        fields.append(gt.Field(column["Name"], glue_type))
+    return gt.to_spark(gt.StructType(fields))
 
 
 def _with_partition_values(
@@ -209,8 +269,9 @@ def write_catalog(
         "partitionKeys": keys,
         **{k: v for k, v in additional_options.items() if k not in ("enableUpdateCatalog", "updateBehavior")},
     }
-    glue_ctx.write_from_options(frame, "s3", options, fmt, format_options, ctx)
-    if str(additional_options.get("enableUpdateCatalog", "")).lower() == "true":
+    rows = glue_ctx._write_frame(frame, "s3", options, fmt, format_options, ctx)
+    # A write of no rows (a bookmarked run with nothing new) leaves the catalog as it is.
+    if str(additional_options.get("enableUpdateCatalog", "")).lower() == "true" and rows != 0:
         update_catalog_after_write(
             glue_ctx, frame, database, table_name, {**options, **additional_options}, fmt, format_options
         )
@@ -235,7 +296,8 @@ def update_catalog_after_write(
     behavior = sink_options.get("updateBehavior", "UPDATE_IN_DATABASE")
     if behavior not in ("UPDATE_IN_DATABASE", "LOG"):
         raise InvalidInputException(f"updateBehavior must be UPDATE_IN_DATABASE or LOG, not {behavior!r}")
-    schema = frame.schema()
+    schema = written_type(frame.schema(), fmt)  # unresolved choices as the files hold them
+    assert isinstance(schema, gt.StructType)
     columns = [{"Name": f.name, "Type": gt.to_hive(f.dataType)} for f in schema.fields if f.name not in keys]
     partition_keys = [
         {"Name": k, "Type": gt.to_hive(schema.getField(k).dataType) if schema.hasField(k) else "string"}

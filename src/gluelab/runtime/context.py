@@ -15,17 +15,19 @@ from typing import Any
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession, SQLContext
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from ..config import Settings
 from ..errors import InvalidInputException
 from . import gluetypes as gt
 from .dynamicframe import DynamicFrame, DynamicFrameCollection, _stage
-from .formats import check_format, read_files, write_files
+from .formats import check_format, empty_frame, read_files, write_files
 from .frame_errors import has_thresholds
 from .inference import coalesced
 from .lakefs import use_warehouse
 from .listing import list_files, parse_exclusions
 from .paths import spark_path, to_local
+from .source_report import missing_paths, report_read, report_write
 from .spark import build_session, install_context_hooks
 
 log = logging.getLogger("gluelab.runtime")
@@ -183,10 +185,18 @@ class GlueContext(SQLContext):
         transformation_ctx: str,
         frame_name: str,
         files: list[Any] | None = None,
+        columns: list[str] | None = None,
+        empty_schema: Any = None,
+        source_label: str | None = None,
     ) -> DynamicFrame:
         """A DynamicFrame of the files at ``options['paths']`` (or the given ``files``), bookmarked under
-        ``transformation_ctx`` when the job has bookmarks on."""
+        ``transformation_ctx`` when the job has bookmarks on; ``columns`` (a catalog table's) name csv
+        fields by position. When no file is read the frame is empty, with ``empty_schema`` (a catalog
+        table's; none: no field, as Glue's empty frame). The run's log says what was read
+        (``source_report``), under ``source_label``."""
         check_format(fmt)
+        listed: int | None = None
+        missing: list[str] = []
         if files is None:
             paths = options.get("paths")
             if isinstance(paths, str):
@@ -195,6 +205,8 @@ class GlueContext(SQLContext):
                 raise InvalidInputException(
                     "connection_options needs paths: a list of s3:// or local locations"
                 )
+            missing = missing_paths(paths, self.warehouse)
+            source_label = source_label or _source_label(transformation_ctx, ", ".join(paths))
             files = list_files(
                 paths,
                 self.warehouse,
@@ -210,19 +222,36 @@ class GlueContext(SQLContext):
                 "exclusions": options.get("exclusions"),
                 "connection_options": options,
             }
+            listed = len(files) if self._bookmarks_active(transformation_ctx) else None
             files = self._bookmarked_files(transformation_ctx, files, source)
+        if not files:
+            frame = DynamicFrame(
+                empty_frame(self.spark_session, empty_schema or T.StructType([])), self, frame_name
+            )
+            report_read(self, source_label or frame_name, fmt, frame, files, listed, missing)
+            return frame
         group_size = _group_size(options)
         stage = _stage(f"Read {fmt}", transformation_ctx)
         spark_options = {k: v for k, v in options.items() if k not in ("path", "paths")}
         result = read_files(
-            self.spark_session, files, fmt, format_options, stage, spark_options=spark_options
+            self.spark_session,
+            files,
+            fmt,
+            format_options,
+            stage,
+            spark_options=spark_options,
+            columns=columns,
         )
         if group_size:  # this read's partitions only: the session's settings stay as they are
             result.df = coalesced(result.df, max(1, -(-sum(f.size for f in files) // group_size)))
         stage.errors = result.errors
         frame = DynamicFrame(result.df, self, frame_name)
         frame._lineage = (stage,)
+        report_read(self, source_label or frame_name, fmt, frame, files, listed, missing)
         return frame
+
+    def _bookmarks_active(self, ctx: str) -> bool:
+        return self._job is not None and bool(ctx) and self._job._bookmarks.active
 
     def _bookmarked_files(self, ctx: str, files: list[Any], source: dict[str, Any]) -> list[Any]:
         if self._job is None or not ctx:
@@ -387,19 +416,36 @@ class GlueContext(SQLContext):
                 f"write_from_options takes a DynamicFrame or a DynamicFrameCollection, not "
                 f"{type(frame_or_dfc).__name__}"
             )
+        self._write_frame(frame_or_dfc, connection_type, options, format, format_options, transformation_ctx)
+        return frame_or_dfc
+
+    def _write_frame(
+        self,
+        frame: DynamicFrame,
+        connection_type: str,
+        options: dict[str, Any],
+        format: Any,
+        format_options: dict[str, Any] | None,
+        transformation_ctx: str = "",
+    ) -> int | None:
+        """Write one frame; returns the rows written (None: a JDBC table, or Spark did not say)."""
         name = _check_connection_type(connection_type)
         if name in JDBC_CONNECTIONS:
             from .jdbc_io import write_jdbc
 
-            write_jdbc(self, frame_or_dfc, name, options)
-            return frame_or_dfc
+            write_jdbc(self, frame, name, options)
+            return None
         fmt = name if name in SPARK_SQL_CONNECTIONS else (format if isinstance(format, str) else None)
-        self._write_files(frame_or_dfc, options, fmt, dict(format_options or {}))
-        return frame_or_dfc
+        return self._write_files(frame, options, fmt, dict(format_options or {}), transformation_ctx)
 
     def _write_files(
-        self, frame: DynamicFrame, options: dict[str, Any], fmt: str | None, format_options: dict[str, Any]
-    ) -> None:
+        self,
+        frame: DynamicFrame,
+        options: dict[str, Any],
+        fmt: str | None,
+        format_options: dict[str, Any],
+        transformation_ctx: str = "",
+    ) -> int | None:
         path = options.get("path")
         if not path:
             raise InvalidInputException(
@@ -408,14 +454,17 @@ class GlueContext(SQLContext):
         if has_thresholds(frame._lineage):
             frame.assertErrorThreshold()
         partition_keys = list(options.get("partitionKeys") or [])
-        write_files(
+        rows = write_files(
             frame._df,
             spark_path(path, self.warehouse),
             fmt or "",
             format_options,
             partition_keys,
             options.get("compression"),
+            local_dir=_local_folder(path, self.warehouse),
         )
+        report_write(self, _source_label(transformation_ctx, path), fmt or "", path, rows)
+        return rows
 
     def write_dynamic_frame_from_catalog(
         self,
@@ -628,6 +677,19 @@ def _database_argument(database: str | None, kwargs: dict[str, Any]) -> str:
     if not (database or name_space):
         raise InvalidInputException("database (or name_space) is required")
     return database or name_space  # type: ignore[return-value]
+
+
+def _local_folder(path: str, warehouse: Path) -> Path | None:
+    """The folder a write to ``path`` fills (None for a location gluelab does not map to one)."""
+    try:
+        return to_local(path, warehouse)
+    except InvalidInputException:
+        return None
+
+
+def _source_label(ctx: str, where: str) -> str:
+    """How the run's log names a source or sink: its transformation_ctx and where it is."""
+    return f"{ctx} at {where}" if ctx else where
 
 
 def _name_from_paths(paths: Any) -> str:
@@ -850,7 +912,7 @@ class DataSink:
     def writeFrame(self, dynamic_frame: DynamicFrame, info: str = "") -> DynamicFrame:
         from .catalog_io import update_catalog_after_write
 
-        self._ctx.write_from_options(
+        rows = self._ctx._write_frame(
             dynamic_frame,
             self.connection_type,
             self.options,
@@ -863,6 +925,8 @@ class DataSink:
                 raise InvalidInputException(
                     "enableUpdateCatalog needs setCatalogInfo(catalogDatabase, catalogTableName)"
                 )
+            if rows == 0:  # nothing was written: the catalog stays as it is
+                return dynamic_frame.errorsAsDynamicFrame()
             update_catalog_after_write(
                 self._ctx,
                 dynamic_frame,

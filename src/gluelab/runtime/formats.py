@@ -4,13 +4,17 @@ bzip2 by extension) into DynamicFrame parts, and writing (csv, json, parquet/glu
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..errors import InvalidInputException
+from . import gluetypes as gt
+from .choice import strip_choices
 from .frame_errors import Stage, error_records
 from .gluetypes import is_choice_struct
 from .inference import CORRUPT, ReadResult, _truthy, read_csv, read_json, with_corrupt_check
@@ -55,15 +59,16 @@ def read_files(
     stage: Stage,
     file_column: str | None = None,
     spark_options: dict[str, Any] | None = None,
+    columns: list[str] | None = None,
 ) -> ReadResult:
     """DynamicFrame parts from ``files`` in ``fmt``; with ``file_column``, each row also says which file
     it came from (as Spark names it). ``spark_options`` go to Spark's parquet and orc sources, as Glue's
-    connection_options do."""
+    connection_options do. ``columns`` (a catalog table's) name csv fields by position."""
     name = check_format(fmt)
     if not files:
         return ReadResult(df=spark.createDataFrame([], T.StructType([])), errors=None)
     if name == "csv":
-        return read_csv(spark, files, format_options, stage, file_column)
+        return read_csv(spark, files, format_options, stage, file_column, columns)
     paths = [f.spark_path for f in files]
     if name == "json":
         return read_json(spark, paths, format_options, stage, file_column)
@@ -145,26 +150,34 @@ def write_files(
     format_options: dict[str, Any],
     partition_keys: list[str],
     compression: str | None = None,
-) -> None:
+    local_dir: Path | None = None,
+) -> int | None:
     """Append ``df`` under ``path`` (a Spark path) as ``fmt``, Hive-style ``key=value`` folders for
-    ``partition_keys`` (whose values leave the file contents, as on Glue)."""
+    ``partition_keys`` (whose values leave the file contents, as on Glue); returns the rows written (None
+    when Spark did not report them). Choices are written as ``written_choices`` says. An empty frame
+    writes nothing: no Spark job when Spark knows it is empty without one (``known_empty``), and
+    otherwise the schema-only file and ``_SUCCESS`` marker Spark leaves in ``local_dir`` (the folder
+    ``path`` is) are removed."""
     name = check_format(fmt, writing=True)
+    if not df.columns:  # nothing was read: no field, no row, whatever the partition keys
+        return 0
     missing = [k for k in partition_keys if k not in df.columns]
     if missing:
         raise FormatError(
             f"partitionKeys {', '.join(missing)} are not fields of the frame "
             f"(fields: {', '.join(df.columns)})"
         )
-    choices = [f.name for f in df.schema.fields if _has_choice(f.dataType)]
-    if choices and name in ("csv",):
-        raise FormatError(
-            f"fields {', '.join(choices)} are choices; resolve them (resolveChoice) before writing csv"
-        )
+    if known_empty(df):
+        return 0
+    df = written_choices(df, name)
     compression = compression or format_options.get("compression")
     if name == "csv":
         df, options = _csv_output(df, format_options, partition_keys)
         if compression:
             options["compression"] = compression
+    observation = Observation()
+    df = df.observe(observation, F.count(F.lit(1)).alias("rows"))
+    before = _entries(local_dir)
     writer = df.write.mode("append")
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
@@ -190,6 +203,11 @@ def write_files(
         writer.format("xml").options(
             rowTag=str(row_tag), rootTag=str(format_options.get("rootTag", "rows"))
         ).save(path)
+    rows = _observed_rows(observation)
+    if rows == 0:
+        header = name == "csv" and options.get("header") == "true"
+        _remove_new_entries(before, name, 1 if header else 0)
+    return rows
 
 
 def _csv_output(
@@ -224,3 +242,182 @@ def _has_choice(data_type: Any) -> bool:
     if isinstance(data_type, T.ArrayType):
         return _has_choice(data_type.elementType)
     return False
+
+
+# -- choices on write ------------------------------------------------------------------------------------
+# Glue writes a frame whose choices are unresolved: csv and json hold each value as it is (its text in
+# csv, its own JSON type in json); parquet and orc cannot hold a value of either type in one column, and
+# get what DynamicFrame.toDF() makes of a choice, a struct with one field per type
+# (https://docs.aws.amazon.com/glue/latest/dg/glue-etl-scala-apis-glue-dynamicframe-class.html#glue-etl-scala-apis-glue-dynamicframe-class-defs-toDF).
+VALUE_FORMATS = ("csv", "json")
+
+
+def written_choices(df: DataFrame, fmt: str) -> DataFrame:
+    """``df`` with its choices as ``fmt`` holds them: strings (csv, choices of atomic types; others stay
+    nested, which csv refuses), variants (json, written as the value's own JSON), or plain structs of
+    the alternatives (parquet, orc, xml)."""
+    fields = [f for f in df.schema.fields if _has_choice(f.dataType)]
+    if not fields:
+        return df
+    if fmt == "csv":
+        convert = {f.name: _choice_as_text(F.col(f"`{f.name}`"), f.dataType) for f in fields}
+        convert = {n: c for n, c in convert.items() if c is not None}
+    elif fmt == "json":
+        convert = {f.name: _map_choices(F.col(f"`{f.name}`"), f.dataType, _choice_as_variant) for f in fields}
+    else:
+        convert = {f.name: F.col(f"`{f.name}`").cast(strip_choices(f.dataType)) for f in fields}
+    return df.select(*[convert[c].alias(c) if c in convert else F.col(f"`{c}`") for c in df.columns])
+
+
+def written_type(glue_type: gt.DataType, fmt: str) -> gt.DataType:
+    """The type a field of ``glue_type`` has in what ``fmt`` wrote (``written_choices``): the type the
+    catalog gets when a write updates it."""
+    if isinstance(glue_type, gt.ChoiceType):
+        if fmt.lower() in VALUE_FORMATS:
+            return gt.StringType()
+        return gt.StructType([gt.Field(n, written_type(t, fmt)) for n, t in glue_type.choices.items()])
+    if isinstance(glue_type, gt.StructType):
+        return gt.StructType([gt.Field(f.name, written_type(f.dataType, fmt)) for f in glue_type.fields])
+    if isinstance(glue_type, gt.ArrayType):
+        return gt.ArrayType(written_type(glue_type.elementType, fmt))
+    return glue_type
+
+
+def _map_choices(col: Any, spark_type: Any, convert: Any) -> Any:
+    """``col`` with every choice inside it (through structs and arrays) replaced by ``convert(choice,
+    type)``."""
+    if is_choice_struct(spark_type):
+        return convert(col, spark_type)
+    if isinstance(spark_type, T.StructType) and _has_choice(spark_type):
+        fields = [
+            _map_choices(col.getField(f.name), f.dataType, convert).alias(f.name) for f in spark_type.fields
+        ]
+        return F.when(col.isNull(), F.lit(None)).otherwise(F.struct(*fields))
+    if isinstance(spark_type, T.ArrayType) and _has_choice(spark_type.elementType):
+        return F.transform(col, lambda element: _map_choices(element, spark_type.elementType, convert))
+    return col
+
+
+def _choice_as_variant(col: Any, choice: Any) -> Any:
+    """The one value a choice holds, as a variant (which Spark's json writer writes as JSON)."""
+    values = []
+    for alt in choice.fields:
+        value = _map_choices(col.getField(alt.name), alt.dataType, _choice_as_variant)
+        nested = isinstance(alt.dataType, T.StructType | T.ArrayType | T.MapType)
+        values.append(F.call_function("to_variant_object", value) if nested else value.cast("variant"))
+    return F.coalesce(*values)
+
+
+def _choice_as_text(col: Any, choice: Any) -> Any:
+    """The one value a choice of atomic types holds, as text (None for a choice holding nested types)."""
+    if any(isinstance(alt.dataType, T.StructType | T.ArrayType | T.MapType) for alt in choice.fields):
+        return None
+    return F.coalesce(*[col.getField(alt.name).cast("string") for alt in choice.fields])
+
+
+# -- empty writes ----------------------------------------------------------------------------------------
+def empty_frame(spark: Any, schema: Any) -> DataFrame:
+    """A frame of no rows with ``schema`` that Spark knows is empty before running anything (its plan is
+    an empty local relation, as are the plans of what is derived from it)."""
+    return spark.createDataFrame([], schema).limit(0)
+
+
+def known_empty(df: DataFrame) -> bool:
+    """True when ``df`` has no field (nothing was read), or when Spark's optimizer proves it has no rows
+    (its optimized plan is an empty local relation): an empty read, and what transforms and joins derive
+    from one. No Spark job runs."""
+    if not df.columns:
+        return True
+    if not hasattr(df, "_jdf"):  # a Spark Connect frame: its plan is not at hand
+        return False
+    plan = df._jdf.queryExecution().optimizedPlan()
+    return plan.getClass().getSimpleName() == "LocalRelation" and plan.data().isEmpty()
+
+
+def _observed_rows(observation: Observation, wait_s: float = 10.0) -> int | None:
+    """The rows an observed write counted; Spark reports them just after the write, from its listener
+    thread (None if it did not within ``wait_s``)."""
+    if getattr(observation, "_jo", None) is None:  # Spark Connect: its observations are not waited on here
+        return None
+    future = observation._jo.future()
+    deadline = time.monotonic() + wait_s
+    while not future.isCompleted():
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+    return int(observation.get["rows"])
+
+
+def _entries(folder: Path | None) -> tuple[Path, set[str] | None] | None:
+    """What a write into ``folder`` starts from: ``folder`` and the names it holds, or, when it does not
+    exist yet, the outermost of its folders that does not exist and None."""
+    if folder is None:
+        return None
+    if folder.is_dir():
+        return folder, {entry.name for entry in folder.iterdir()}
+    while not folder.parent.exists():
+        folder = folder.parent
+    return folder, None
+
+
+def _remove_new_entries(before: tuple[Path, set[str] | None] | None, fmt: str, header_lines: int) -> None:
+    """Remove what a write of no rows left, and only that: new ``_SUCCESS`` markers and new Spark part
+    files that hold no row, then the folders this leaves empty. A file another writer added meanwhile
+    holds rows and stays."""
+    if before is None:
+        return
+    folder, names = before
+    if not folder.is_dir():
+        return
+    new = [e for e in folder.iterdir() if names is None or e.name not in names]
+    for entry in new:
+        _remove_rowless(entry, fmt, header_lines)
+    if names is None:
+        _remove_if_empty(folder)
+
+
+def _remove_rowless(entry: Path, fmt: str, header_lines: int) -> None:
+    """Remove ``entry`` if it is a marker or a part file of no rows; in a folder, each such entry, and
+    the folder if it is left empty."""
+    if entry.is_dir() and not entry.is_symlink():
+        for child in list(entry.iterdir()):
+            _remove_rowless(child, fmt, header_lines)
+        _remove_if_empty(entry)
+    elif entry.name == "_SUCCESS" or (
+        entry.name.startswith("part-") and _holds_no_row(entry, fmt, header_lines)
+    ):
+        entry.unlink(missing_ok=True)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty: something else is there
+
+
+def _holds_no_row(path: Path, fmt: str, header_lines: int) -> bool:
+    """Whether a part file Spark wrote holds no row: a schema-only parquet or orc file, or a text file of
+    no line but ``header_lines``."""
+    try:
+        if fmt in ("parquet", "glueparquet"):
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows == 0
+        if fmt == "orc":
+            import pyarrow.orc as po
+
+            return po.ORCFile(path).nrows == 0
+        if path.stat().st_size > 65536:
+            return False
+        import bz2
+        import gzip
+
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        elif path.suffix == ".bz2":
+            raw = bz2.decompress(raw)
+        return len([line for line in raw.splitlines() if line.strip()]) <= header_lines
+    except Exception:  # unreadable or another codec: keep it
+        return False

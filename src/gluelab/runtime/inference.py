@@ -2,9 +2,10 @@
 seen with different types becomes a choice, and malformed input becomes error records instead of failing
 the read or vanishing.
 
-CSV: every value is typed on its own (int, long, double, or string); one aggregate pass merges the kinds
-per column. JSON: each record is parsed into Spark's VARIANT; the records' schemas are merged with Glue's
-rules; the typed columns are then extracted in the JVM. ``map`` output and ``unbox`` reuse the JSON path.
+CSV: every value is typed on its own (long, double, or string: Glue's CSV reader makes every integer a
+long); one aggregate pass merges the kinds per column. JSON: each record is parsed into Spark's VARIANT;
+the records' schemas are merged with Glue's rules; the typed columns are then extracted in the JVM.
+``map`` output and ``unbox`` reuse the JSON path.
 """
 
 from __future__ import annotations
@@ -126,12 +127,19 @@ def read_csv(
     format_options: dict[str, Any],
     stage: Stage,
     file_column: str | None = None,
+    columns: list[str] | None = None,
 ) -> ReadResult:
     """CSV files as strings (typed later) and error records. With ``withHeader`` each file's own header
     names its columns: files whose columns come in another order, or are others, are read apart and
-    united by name (Spark alone would take every file's columns by position)."""
+    united by name (Spark alone would take every file's columns by position). With ``columns`` (a
+    catalog table's) the fields are named by position instead (see ``_read_by_position``)."""
     opts, with_header, skip_first = csv_reader_options(format_options)
     header = str(with_header or skip_first).lower()
+    if columns:
+        raw = _read_by_position(spark, [f.spark_path for f in files], opts, header, columns)
+        if file_column:
+            raw = raw.withColumn(file_column, F.col("_metadata.file_path"))
+        return ReadResult(df=_LazyTyped(raw), errors=None)  # type: ignore[arg-type]
     groups: dict[str, list[str]] = {}
     for file in files:
         groups.setdefault(_first_line(file.local) if with_header else "", []).append(file.spark_path)
@@ -157,6 +165,21 @@ def read_csv(
     return ReadResult(df=_LazyTyped(good), errors=errors)  # type: ignore[arg-type]
 
 
+def _read_by_position(
+    spark: Any, files: list[str], opts: dict[str, str], header: str, columns: list[str]
+) -> DataFrame:
+    """Strings of CSV files named by position with a catalog table's ``columns``, as Glue reads a catalog
+    table: the first line of each file is skipped when ``header`` is true (the table's
+    skip.header.line.count), whatever names it holds; a row with fewer fields has nulls in the missing
+    columns and fields beyond the table's columns are dropped (as Hive's CSV SerDes read a row), which
+    is Spark's PERMISSIVE parse when no corrupt-record column is asked for."""
+    schema = T.StructType([T.StructField(name, T.StringType()) for name in columns])
+    options = {k: v for k, v in opts.items() if k != "columnNameOfCorruptRecord"}
+    return (
+        spark.read.options(**options).options(header=header, enforceSchema="true").schema(schema).csv(files)
+    )
+
+
 class _LazyTyped:
     """Marker for a CSV frame whose value types are not inferred yet (see ``typed_csv``)."""
 
@@ -171,13 +194,18 @@ def coalesced(df: Any, partitions: int) -> Any:
     return df.coalesce(partitions)
 
 
-_INT, _LONG, _DOUBLE, _TEXT = 1, 2, 4, 8
+_LONG, _DOUBLE, _TEXT = 1, 2, 4
 
 
 def csv_kinds(raw: DataFrame) -> dict[str, gt.DataType]:
     """One pass: the Glue type of each string column from the kinds of its values. Each value gets one
     kind bit (a projection Spark compiles), OR-ed per column; many conditional aggregates instead would
-    outgrow Java's method size limit and run interpreted, ~20 times slower."""
+    outgrow Java's method size limit and run interpreted, ~20 times slower.
+
+    As in Glue, an integer is a long whatever its size (``total discharges: long`` in
+    https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-samples-medicaid.html), one
+    beyond a long's range or with a fraction or exponent a double, anything else a string; a column
+    holding numbers and text is a choice of the number type and string."""
     if not raw.columns:
         return {}
     codes = []
@@ -187,7 +215,6 @@ def csv_kinds(raw: DataFrame) -> dict[str, gt.DataType]:
         integral = c.rlike(_INTEGRAL)
         code = (
             F.when(~present, 0)
-            .when(integral & c.try_cast("int").isNotNull(), _INT)
             .when(integral & c.try_cast("bigint").isNotNull(), _LONG)
             .when(c.rlike(_DECIMAL) & c.try_cast("double").isNotNull(), _DOUBLE)
             .otherwise(_TEXT)
@@ -202,8 +229,6 @@ def csv_kinds(raw: DataFrame) -> dict[str, gt.DataType]:
             number = gt.DoubleType()
         elif bits & _LONG:
             number = gt.LongType()
-        elif bits & _INT:
-            number = gt.IntegerType()
         if number is not None and bits & _TEXT:
             kinds[name] = gt.ChoiceType([number, gt.StringType()])
         else:

@@ -108,7 +108,13 @@ class Job:
             )
             return
         if self._bookmarks.option == ENABLE:
-            self._glue_context.services.bookmarks.commit(
-                self._job_name, self._run_id, self._bookmarks.states(), previous_run_id=self._previous_run_id
+            states = self._bookmarks.states()
+            entry = self._glue_context.services.bookmarks.commit(
+                self._job_name, self._run_id, states, previous_run_id=self._previous_run_id
+            )
+            # A run that found nothing new is recorded too: its sources' states say they read nothing.
+            self._glue_context.get_logger().info(
+                f"job {self._job_name} run {self._run_id}: bookmark committed as run {entry['Run']} "
+                f"({', '.join(sorted(states)) or 'no bookmarked source'})"
             )
         self._committed = True

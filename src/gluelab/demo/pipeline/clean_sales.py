@@ -22,7 +22,7 @@ job.init(args["JOB_NAME"], args)
 raw = glue.create_dynamic_frame.from_catalog(
     database="shop", table_name="raw_sales", transformation_ctx="raw_sales"
 )
-# A column holding "3" in one file and "two" in another is a choice of int and string: keep the text,
+# A column holding "3" in one file and "two" in another is a choice of long and string: keep the text,
 # then type it below (what does not parse is a malformed row).
 raw = raw.resolveChoice(choice="cast:string").toDF()
 # Every customer (a dimension), flattened from the nested JSON.
