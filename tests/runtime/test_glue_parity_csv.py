@@ -128,6 +128,14 @@ def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "lake/providers/p.csv",
             "provider_id,provider_name\n10001,Southeast\n10005,Marshall\nABCD,Broken\n",
         )
+        # Medicaid-style headers with spaces, crawled (the crawler keeps the spaces, lower-cased).
+        put(
+            warehouse,
+            "lake/inpatient/i.csv",
+            "DRG Definition,Provider Id,Provider Name\n039 - EXTRACRANIAL,10001,Southeast\n"
+            "039 - EXTRACRANIAL,unknown,Marshall\n",
+        )
+        crawl(services, "inpatient")
         tables = {t["Name"]: t for t in services.catalog.get_tables(DatabaseName="lake")["TableList"]}
     finally:
         services.close()
@@ -227,3 +235,18 @@ def test_a_column_of_numbers_and_text_is_a_choice_of_long_and_string(seen):
     ]
     assert seen["providers_cast_long"]["schema"][0] == ["provider_id", "long"]
     assert [r["provider_id"] for r in seen["providers_cast_long"]["rows"]] == [None, 10005, 10001]
+
+
+def test_a_crawled_header_with_spaces_resolves_by_the_catalogs_name(seen):
+    # Issue 21, point 1, as in Glue's Medicaid sample
+    # (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-samples-medicaid.html):
+    # resolveChoice(specs=[("provider id", "cast:long")]) on the crawled table.
+    columns = [c["Name"] for c in seen["tables"]["inpatient"]["StorageDescriptor"]["Columns"]]
+    assert columns == ["drg definition", "provider id", "provider name"]
+    assert seen["inpatient"]["schema"] == [
+        ["drg definition", "string"],
+        ["provider id", "choice<long,string>"],
+        ["provider name", "string"],
+    ]
+    assert seen["inpatient_cast_long"]["schema"][1] == ["provider id", "long"]
+    assert [r["provider id"] for r in seen["inpatient_cast_long"]["rows"]] == [None, 10001]

@@ -63,6 +63,11 @@ report["providers"] = observed(providers, "provider_name")
 as_long = providers.resolveChoice(specs=[("provider_id", "cast:long")])
 report["providers_cast_long"] = observed(as_long, "provider_name")
 
+inpatient = glueContext.create_dynamic_frame.from_catalog(database="lake", table_name="inpatient")
+report["inpatient"] = observed(inpatient, "`provider name`")
+resolved = inpatient.resolveChoice(specs=[("provider id", "cast:long")])
+report["inpatient_cast_long"] = observed(resolved, "`provider name`")
+
 with open(args["report"], "w") as handle:
     json.dump(report, handle)
 job.commit()
