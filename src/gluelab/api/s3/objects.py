@@ -24,13 +24,7 @@ class ObjectOperations(S3Request):
         self.operation = "GetObject"
         info, fd = await self._blocking(self.s3.lake.open, self.bucket, self.key)
         try:
-            check_conditions(info, self._conditions())
-            start, end = self._range(info.size)
-            self._object_headers(info, whole=(start, end) == (0, info.size))
-            if (start, end) != (0, info.size):
-                self.set_status(206)
-                self.set_header("Content-Range", f"bytes {start}-{end - 1}/{info.size}")
-            self.set_header("Content-Length", str(end - start))
+            start, end = self._answer_head(info)
             offset = start
             while offset < end and fd is not None:
                 data = await self._blocking(os.pread, fd, min(READ_SLICE, end - offset), offset)
@@ -47,6 +41,12 @@ class ObjectOperations(S3Request):
     async def head_object(self) -> None:
         self.operation = "HeadObject"
         info = await self._blocking(self.s3.lake.head, self.bucket, self.key)
+        self._answer_head(info)
+        self._finish()
+
+    def _answer_head(self, info: ObjectInfo) -> tuple[int, int]:
+        """Check the request's conditions against ``info`` and set the status and headers of the answer
+        (206 with Content-Range for a part); the byte range answered."""
         check_conditions(info, self._conditions())
         start, end = self._range(info.size)
         self._object_headers(info, whole=(start, end) == (0, info.size))
@@ -54,7 +54,7 @@ class ObjectOperations(S3Request):
             self.set_status(206)
             self.set_header("Content-Range", f"bytes {start}-{end - 1}/{info.size}")
         self.set_header("Content-Length", str(end - start))
-        self._finish()
+        return start, end
 
     def _conditions(self) -> dict[str, str]:
         names = ("if-match", "if-none-match", "if-modified-since", "if-unmodified-since")
