@@ -165,7 +165,9 @@ def _promote_and_schedule(run: Executed, workspace: Workspace) -> None:
     assert "top = 2" in text and "min_amount = 10.0" in text  # papermill's injected cell
     assert "report for 2025-03-01: 3 orders, revenue 74.50" in text
     assert "|    alan|     1| 40.0|" in text and "|     ada|     2| 34.5|" in text
-    refused = "FAILED - ParameterError: Notebook parameter top is declared int: 'five' is not a whole number"
+    refused = (
+        "FAILED - InvalidInputException: Notebook parameter top is declared int: 'five' is not a whole number"
+    )
     assert refused in text
     glue = workspace.server.client()
     trigger = glue.get_trigger(Name="daily-report-schedule")["Trigger"]

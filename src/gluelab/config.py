@@ -6,8 +6,11 @@ The home directory itself comes from ``GLUELAB_HOME`` (default ``~/.gluelab``).
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import secrets
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -16,6 +19,9 @@ from pathlib import Path
 DEFAULT_PORT = 8998
 TOKEN_FILE = "token"
 CONFIG_FILE = "config.toml"
+LOOPBACK_NAMES = ("localhost",)
+
+log = logging.getLogger("gluelab.config")
 
 
 class SettingsError(ValueError):
@@ -47,6 +53,8 @@ class Settings:
     # Whether ``jupyter lab`` also serves the Glue API and Livy on host:port (for boto3 and sparkmagic in
     # its notebooks) when no ``gluelab serve`` runs for the home.
     lab_endpoint: bool = True
+    # Whether a server may listen on an address other people's machines reach (a host not loopback).
+    allow_remote: bool = False
     token_override: str | None = field(default=None, repr=False)
 
     # -- derived paths ------------------------------------------------------------------
@@ -96,9 +104,9 @@ class Settings:
         return env
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.warehouse_dir, self.logs_dir, self.run_dir):
+        make_private_dir(self.home)
+        for path in (self.warehouse_dir, self.logs_dir, self.run_dir):
             path.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.home, 0o700)
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
@@ -140,6 +148,7 @@ class Settings:
             "missed_schedules": str(pick("missed_schedules", cls.missed_schedules)),
             "scheduler": _as_bool("scheduler", pick("scheduler", cls.scheduler)),
             "lab_endpoint": _as_bool("lab_endpoint", pick("lab_endpoint", cls.lab_endpoint)),
+            "allow_remote": _as_bool("allow_remote", pick("allow_remote", cls.allow_remote)),
             "token_override": pick("token", None),
         }
         unknown = set(file_values) - {f.name for f in fields(cls)} - {"token"}
@@ -201,12 +210,42 @@ def _read_config_file(path: Path) -> dict[str, object]:
     return dict(data.get("gluelab", data))
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (mode 0700), or take group and other access away from an existing one: the home
+    holds the token and the store, and whoever reads the token can run code as this user."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_private(path, 0o700)
+
+
+def _make_private(path: Path, mode: int) -> None:
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & 0o077:
+            os.chmod(path, mode)
+            log.warning("%s was readable by others (mode %o): now %o", path, current, mode)
+    except OSError as exc:  # not ours, or a file system without modes: say so, go on
+        log.warning("cannot make %s private (mode %o): %s", path, mode, exc)
+
+
 def _read_or_create_token(path: Path) -> str:
     try:
-        return path.read_text().strip()
+        token = path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        _make_private(path, 0o600)
+        return token
+    make_private_dir(path.parent)
     token = secrets.token_urlsafe(30)
     # Write a private temp file, then hard-link it into place: the token appears whole or not at all,
     # and when two processes race, both end up with the winner's token.

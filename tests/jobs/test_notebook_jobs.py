@@ -313,9 +313,11 @@ def test_a_failing_cell_or_a_wrong_type_fails_the_run_clearly(tmp_path: Path) ->
         run_id = services.jobs.start_job_run(JobName="shaky", Arguments={"--rows": "4"})["JobRunId"]
         run = wait_run(services.jobs.get_job_run, "shaky", run_id)
         assert run["JobRunState"] == "FAILED"
-        assert run["ErrorMessage"].startswith(
-            "NotebookFailed: cell 5 of the executed notebook ('total / 0') failed: ZeroDivisionError"
-        )
+        assert run["ErrorMessage"].splitlines() == [
+            "ZeroDivisionError: division by zero",
+            "  cell 5 of the executed notebook (output.ipynb), line 1:",
+            "    total / 0",
+        ]
         executed = nbformat.read(settings.logs_dir / "runs" / run_id / "output.ipynb", as_version=4)
         errors = [c for c in executed.cells if any(o["output_type"] == "error" for o in c.get("outputs", []))]
         assert len(errors) == 1 and errors[0].source == "total / 0"
@@ -325,7 +327,7 @@ def test_a_failing_cell_or_a_wrong_type_fails_the_run_clearly(tmp_path: Path) ->
         run = wait_run(services.jobs.get_job_run, "shaky", run_id)
         assert run["JobRunState"] == "FAILED"
         assert run["ErrorMessage"] == (
-            "ParameterError: Notebook parameter rows is declared int: 'four' is not a whole number"
+            "InvalidInputException: Notebook parameter rows is declared int: 'four' is not a whole number"
         )
         notes = (settings.logs_dir / "runs" / run_id / "run.log").read_text()
         assert "user code starts" not in notes  # refused before any cell ran

@@ -1,5 +1,10 @@
 """AWS Signature Version 4 checking: the request's signature is recomputed with botocore's own signer,
-using gluelab's token as the secret key, and compared. Anything else gets AWS's authentication errors."""
+using gluelab's token as the secret key, and compared. Anything else gets AWS's authentication errors.
+
+The credential scope is checked as AWS checks it: the service the request is for (``glue`` for a Glue
+action, ``sts`` for STS) and the endpoint's region (gluelab's configured region). STS also takes
+``us-east-1``, the scope AWS's global endpoint (``sts.amazonaws.com``) expects, which botocore signs with
+when a client has no region of its own."""
 
 from __future__ import annotations
 
@@ -24,13 +29,22 @@ from ..errors import (
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = dt.timedelta(minutes=15)
 _FIELD = re.compile(r"(Credential|SignedHeaders|Signature)=([^,\s]+)")
+# Services with one global endpoint as well as regional ones, and the region that endpoint's scope names.
+GLOBAL_ENDPOINT_REGION = {"sts": "us-east-1"}
 
 
 class SigV4Verifier:
-    def __init__(self, access_key_id: str, secret_key: str, services: Iterable[str] = ("glue",)):
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_key: str,
+        services: Iterable[str] = ("glue",),
+        region: str = "us-east-1",
+    ):
         self.access_key_id = access_key_id
         self.secret_key = secret_key
         self.services = frozenset(services)
+        self.region = region
 
     def verify(
         self,
@@ -39,9 +53,11 @@ class SigV4Verifier:
         headers: list[tuple[str, str]],
         body: bytes,
         now: dt.datetime | None = None,
+        service: str | None = None,
     ) -> str:
-        """Raise an AWS authentication error unless the request is signed with our key; return the
-        signing service name."""
+        """Raise an AWS authentication error unless the request is signed with our key, scoped to our
+        region and to ``service`` (the service the request is for; by default any of ``services``);
+        return the signing service name."""
         lowered: dict[str, list[str]] = {}
         for name, value in headers:
             lowered.setdefault(name.lower(), []).append(value)
@@ -65,16 +81,13 @@ class SigV4Verifier:
             raise IncompleteSignatureException(
                 "Credential must be <access key>/<date>/<region>/<service>/aws4_request."
             )
-        key_id, scope_date, region, service, _ = scope
+        key_id, scope_date, region, scoped_service, _ = scope
         if key_id != self.access_key_id:
             raise UnrecognizedClientException(
                 f"The security token included in the request is invalid: unknown access key id {key_id!r} "
                 "(run `gluelab credentials`)."
             )
-        if service not in self.services:
-            raise InvalidSignatureException(
-                f"Credential should be scoped to a valid service, not {service!r}."
-            )
+        self._check_scope(region, scoped_service, service)
 
         signed = fields["SignedHeaders"].split(";")
         if "host" not in signed or "x-amz-date" not in signed:
@@ -114,7 +127,7 @@ class SigV4Verifier:
             method=method, url=f"http://{lowered['host'][0]}{uri}", data=body, headers=request_headers
         )
         request.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(key_id, self.secret_key), service, region)
+        signer = SigV4Auth(Credentials(key_id, self.secret_key), scoped_service, region)
         canonical = signer.canonical_request(request)
         expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if not hmac.compare_digest(expected, fields["Signature"]):
@@ -122,4 +135,20 @@ class SigV4Verifier:
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your secret key (the token `gluelab credentials` prints) and signing method."
             )
-        return service
+        return scoped_service
+
+    def _check_scope(self, region: str, scoped: str, wanted: str | None) -> None:
+        """AWS's messages for a credential scoped to another service or region."""
+        allowed = {wanted} if wanted else self.services
+        if scoped not in allowed:
+            expected = " or ".join(sorted(allowed))
+            raise InvalidSignatureException(
+                f"Credential should be scoped to correct service: '{expected}'. "
+                f"This request is signed for {scoped!r}."
+            )
+        regions = {self.region, GLOBAL_ENDPOINT_REGION.get(scoped, self.region)}
+        if region not in regions:
+            raise InvalidSignatureException(
+                f"Credential should be scoped to a valid region, not '{region}'. "
+                f"This endpoint's region is {self.region} (`gluelab credentials` shows it)."
+            )

@@ -8,8 +8,14 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import shapes
-from ..errors import GlueError, InternalServiceException, UnknownOperationException
+from ..errors import (
+    ConcurrentModificationException,
+    GlueError,
+    InternalServiceException,
+    UnknownOperationException,
+)
 from ..services import Services
+from ..store.concurrency import is_conflict
 
 log = logging.getLogger("gluelab.api")
 
@@ -29,7 +35,12 @@ class Dispatcher:
             return method(request)
         except GlueError:
             raise
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
+            if is_conflict(exc):  # a concurrent writer won a race the service did not retry away
+                log.warning("concurrent modification in %s: %s", action, exc.__class__.__name__)
+                raise ConcurrentModificationException(
+                    f"{action} collided with a concurrent change of the same entity; retry it."
+                ) from None
             log.exception("store error in %s", action)
             raise InternalServiceException(
                 f"{action} failed: the store is unavailable; nothing was changed."

@@ -28,12 +28,13 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 
-from ..config import Settings
-from ..errors import GlueError
+from ..config import Settings, is_loopback
+from ..errors import GlueError, RequestEntityTooLargeException
 from ..jobs.notebook_launcher import OUTPUT, output_html
 from ..services import Services, open_services
+from ..sessions import livy
 from . import protocol
-from .running import running_server
+from .running import lab_file, record_lab, running_server, withdraw
 from .server import (
     Background,
     Endpoint,
@@ -41,6 +42,7 @@ from .server import (
     ServeError,
     call_action,
     configure_logging,
+    exposure,
     make_api,
     open_endpoint,
 )
@@ -50,17 +52,49 @@ STATE_KEY = "gluelab"
 NOTEBOOK_PATH_ACTIONS = ("PromoteNotebook", "DescribeNotebook")
 
 
+@tornado.web.stream_request_body
 class LabGlueHandler(APIHandler):
-    """``POST gluelab/api``: a Glue action for a logged-in lab user (Jupyter's token or cookie, and XSRF)."""
+    """``POST gluelab/api``: a Glue action for a logged-in lab user (Jupyter's token or cookie, and XSRF).
+    Jupyter's ``prepare`` refuses anyone else before the body is read; the body is at most
+    ``max_request_bytes`` (413 before reading a larger declared one; a chunked one is cut off there)."""
 
     def initialize(self, api: GlueApi) -> None:
         self.api = api
+        self._body = bytearray()
+
+    async def prepare(self) -> None:
+        await super().prepare()  # Jupyter's auth: 403 unless a logged-in user
+        if self._finished:
+            return
+        declared = livy.declared_length(self.request)
+        if declared is not None and declared > self.api.max_request_bytes:
+            self._too_large()
+            return
+        slack = livy.CHUNK_SLACK if declared is None else 0
+        self.request.connection.set_max_body_size(self.api.max_request_bytes + slack)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        if len(self._body) + len(chunk) > self.api.max_request_bytes:
+            self._body = bytearray()
+            self._too_large()
+        else:
+            self._body += chunk
+
+    def _too_large(self) -> None:
+        error = RequestEntityTooLargeException(
+            f"The request body is larger than {self.api.max_request_bytes} bytes."
+        )
+        self.set_header("x-amzn-ErrorType", error.code)
+        self.set_status(error.status)
+        self.finish(protocol.encode(protocol.error_payload(error)), set_content_type=protocol.CONTENT_TYPE)
 
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
             action = protocol.parse_target(self.request.headers.get("X-Amz-Target"))
-            body = self._lab_paths(action, self.request.body)
+            body = self._lab_paths(action, bytes(self._body))
             status, payload = 200, protocol.encode(await call_action(self.api, action, body))
         except GlueError as error:
             self.set_header("x-amzn-ErrorType", error.code)
@@ -114,6 +148,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     settings = Settings.load()
     settings.ensure_dirs()
     configure_logging(settings)
+    # Recorded, endpoint or not, so that nothing wipes or reuses the home while the lab has it open.
+    record_lab(settings, serverapp.ip, serverapp.port, str(getattr(serverapp, "connection_url", "")))
     services = open_services(settings)
     background = Background(services)
     background.start()
@@ -159,6 +195,10 @@ def _open_endpoint(serverapp: Any, services: Services) -> Endpoint | None:
         serverapp.log.warning("gluelab: not serving the Glue API for boto3 and sparkmagic: %s", error)
         return None
     serverapp.log.info("gluelab: the Glue API and Livy for boto3 and sparkmagic at %s", endpoint.url)
+    if not is_loopback(settings.host):  # allowed by the allow_remote setting
+        serverapp.log.warning(
+            "gluelab: %s may be reached from other machines. %s", endpoint.url, exposure(settings)
+        )
     return endpoint
 
 
@@ -168,6 +208,7 @@ def _unload_jupyter_server_extension(serverapp: Any) -> None:
         services, background, endpoint = state
         if endpoint is not None:
             endpoint.close()
+        withdraw(lab_file(services.settings))
         background.close()
         services.close()
         log.info("Jupyter server extension stopped")

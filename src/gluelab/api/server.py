@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
+import getpass
 import json
 import logging
-import os
 import signal
 import socket
 import time
@@ -22,8 +23,8 @@ import tornado.netutil
 import tornado.web
 
 from .. import __version__
-from ..config import Settings
-from ..errors import GlueError, RequestEntityTooLargeException
+from ..config import Settings, is_loopback
+from ..errors import GlueError, InvalidSignatureException, RequestEntityTooLargeException
 from ..orchestration.scheduler import Scheduler
 from ..services import Services, open_services
 from ..sessions import livy
@@ -31,12 +32,22 @@ from ..sessions.batches import LivyBatches
 from . import protocol, s3, sts
 from .auth import SigV4Verifier
 from .dispatch import Dispatcher
-from .running import SERVER_FILE, running_server, server_file
+from .running import (
+    SERVER_FILE,
+    announcement,
+    describe_holder,
+    port_holder,
+    running_server,
+    server_file,
+    stop_hint,
+    withdraw,
+    write_announcement,
+)
 
 log = logging.getLogger("gluelab.api")
 access_log = logging.getLogger("gluelab.access")
 
-DISCARD_LIMIT = 1024**3
+HEADER_CHECKED_BYTES = 64 * 1024  # a larger (or chunked) body is read only once the headers authenticate
 
 
 class ServeError(RuntimeError):
@@ -56,32 +67,77 @@ class GlueApi:
 
 @tornado.web.stream_request_body
 class GlueApiHandler(tornado.web.RequestHandler):
-    """``POST /``: one Glue action per request. Subclasses may replace ``authenticate`` (the Jupyter
-    server extension uses Jupyter's own auth)."""
+    """``POST /``: one Glue action per request, its body at most ``max_request_bytes``. What the headers
+    decide is decided before the body is read: a declared body over the limit (413), and, for a body
+    over ``HEADER_CHECKED_BYTES`` or an unsigned request, a signature that is missing or names another
+    key. Such a refusal closes the connection; a chunked body is cut off at the limit. Subclasses may
+    replace ``authenticate``."""
 
     def initialize(self, api: GlueApi) -> None:
         self.api = api
         self._chunks: list[bytes] = []
         self._size = 0
-        self._too_large = False
+        self._limit = 0
         self._started = time.perf_counter()
         self._request_id = str(uuid.uuid4())
 
     def prepare(self) -> None:
-        limit = self.api.max_request_bytes
-        # Read (and drop) oversized bodies rather than reset the connection, so the client hears our 413.
-        self.request.connection.set_max_body_size(max(limit, DISCARD_LIMIT))
-        declared = self.request.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            self._too_large = True
+        self._limit = self.api.max_request_bytes if self.request.method == "POST" else 0
+        declared = livy.declared_length(self.request)
+        try:
+            big = declared is None or declared > HEADER_CHECKED_BYTES
+            if self.request.method == "POST" and (big or "Authorization" not in self.request.headers):
+                self._authenticate_headers()
+            if declared is not None and declared > self._limit:
+                raise self._too_large()
+        except GlueError as error:
+            self._refuse(error)
+            return
+        slack = livy.CHUNK_SLACK if declared is None else 0
+        self.request.connection.set_max_body_size(self._limit + slack)
 
     def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
         self._size += len(chunk)
-        if self._size > self.api.max_request_bytes:
-            self._too_large = True
+        if self._size > self._limit:
             self._chunks.clear()
-        elif not self._too_large:
+            self._refuse(self._too_large())
+        else:
             self._chunks.append(chunk)
+
+    def _too_large(self) -> RequestEntityTooLargeException:
+        if self.request.method != "POST":
+            return RequestEntityTooLargeException(f"{self.request.method} / takes no request body.")
+        return RequestEntityTooLargeException(f"The request body is larger than {self._limit} bytes.")
+
+    def _is_sts(self) -> bool:
+        return sts.is_query_request(
+            self.request.headers.get("Content-Type"), self.request.headers.get("X-Amz-Target")
+        )
+
+    def _authenticate_headers(self) -> None:
+        """Raise the authentication error the headers alone decide (any but InvalidSignatureException,
+        which may need the body)."""
+        try:
+            self.authenticate(b"", "sts" if self._is_sts() else "glue")
+        except InvalidSignatureException:
+            pass
+
+    def _refuse(self, error: GlueError) -> None:
+        """Answer before the body is (wholly) read; tornado then closes the connection."""
+        self.set_header("x-amzn-ErrorType", error.code)
+        if self._is_sts():
+            self._respond_xml(error.status, sts.error_body(error.code, error.message, self._request_id))
+        else:
+            self._respond(error.status, protocol.encode(protocol.error_payload(error)))
+        access_log.info(
+            "%s - %d %.1fms %s before the body",
+            self.request.remote_ip,
+            error.status,
+            (time.perf_counter() - self._started) * 1000,
+            self._request_id,
+        )
 
     def check_xsrf_cookie(self) -> None:  # signed API calls, not browser forms
         pass
@@ -91,13 +147,15 @@ class GlueApiHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish({"service": "gluelab", "version": __version__, "glue": "POST /", "livy": "/sessions"})
 
-    def authenticate(self, body: bytes) -> None:
+    def authenticate(self, body: bytes, service: str = "glue") -> None:
+        """``service``: what the request is for (``glue`` or ``sts``); its signature must be scoped to it."""
         if self.api.verifier is not None:
             self.api.verifier.verify(
                 self.request.method or "POST",
                 self.request.uri or "/",
                 list(self.request.headers.get_all()),
                 body,
+                service=service,
             )
 
     async def post(self) -> None:
@@ -105,12 +163,8 @@ class GlueApiHandler(tornado.web.RequestHandler):
         target = self.request.headers.get("X-Amz-Target")
         query = sts.is_query_request(self.request.headers.get("Content-Type"), target)
         try:
-            if self._too_large:
-                raise RequestEntityTooLargeException(
-                    f"The request body is larger than {self.api.max_request_bytes} bytes."
-                )
             body = b"".join(self._chunks)
-            self.authenticate(body)
+            self.authenticate(body, "sts" if query else "glue")
             if query:
                 action = "sts"
                 self._answer_sts(body)
@@ -157,8 +211,19 @@ class GlueApiHandler(tornado.web.RequestHandler):
         self.finish(protocol.encode({"__type": code, "message": self._reason, "Message": self._reason}))
 
 
+@tornado.web.stream_request_body
 class PingHandler(tornado.web.RequestHandler):
-    """Unauthenticated liveness probe; says nothing about the catalog."""
+    """Unauthenticated liveness probe; says nothing about the catalog, and takes no body."""
+
+    def prepare(self) -> None:
+        if livy.declared_length(self.request) != 0:
+            self.set_status(413)
+            self.finish({"service": "gluelab", "message": f"{self.request.method} /ping takes no body"})
+            return
+        self.request.connection.set_max_body_size(0)
+
+    def data_received(self, chunk: bytes) -> None:  # none arrives: the limit is 0
+        pass
 
     def get(self) -> None:
         self.finish({"service": "gluelab", "version": __version__, "status": "ok"})
@@ -176,7 +241,9 @@ def make_api(services: Services, *, verify: bool = True) -> GlueApi:
     settings = services.settings
     return GlueApi(
         dispatcher=Dispatcher(services),
-        verifier=SigV4Verifier(settings.access_key_id, settings.token, ("glue", "sts")) if verify else None,
+        verifier=SigV4Verifier(settings.access_key_id, settings.token, ("glue", "sts"), settings.region)
+        if verify
+        else None,
         max_request_bytes=settings.max_request_bytes,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="gluelab-api"),
         identity=sts.caller_identity(settings.account_id, settings.access_key_id),
@@ -282,58 +349,85 @@ class Endpoint:
     def close(self) -> None:
         """Stop listening and withdraw the announcement (if it is still this process's)."""
         self.server.stop()
-        try:
-            if json.loads(self.path.read_text()).get("pid") == os.getpid():
-                self.path.unlink(missing_ok=True)
-        except (OSError, ValueError):
-            pass
+        withdraw(self.path)
 
 
-def open_endpoint(services: Services, host: str, port: int, by: str = "gluelab serve") -> Endpoint:
+def remote_refusal(settings: Settings, host: str, by: str = "gluelab serve") -> str | None:
+    """Why ``host`` may not be bound without ``allow_remote``, or None when it may (loopback)."""
+    if is_loopback(host) or settings.allow_remote:
+        return None
+    return (
+        f"{by} would listen on {host}, which other machines may reach. {exposure(settings)} "
+        "If that is what you want, pass --allow-remote (or set allow_remote = true in "
+        f"{settings.home / 'config.toml'}, or GLUELAB_ALLOW_REMOTE=true); otherwise listen on "
+        "127.0.0.1, the default."
+    )
+
+
+def exposure(settings: Settings) -> str:
+    """What a client holding the token can do: the warning for a server reachable from other machines."""
+    user = getpass.getuser()
+    return (
+        f"Whoever holds the token ({settings.token_path}) can call the Glue API, run code as {user} "
+        "(job scripts, file:// locations, Livy sessions and batches), and read and write the warehouse "
+        f"{settings.warehouse_dir} through S3. It is plain HTTP: signatures and Livy's Basic auth (the "
+        "token itself) cross the network unencrypted."
+    )
+
+
+def open_endpoint(
+    services: Services,
+    host: str,
+    port: int,
+    by: str = "gluelab serve",
+    allow_remote: bool = False,
+) -> Endpoint:
     """Listen on ``host:port`` (0: a free port) with the Glue API and Livy REST of ``services``.
-    ``ServeError`` when another process already serves this home or the port cannot be bound."""
+    ``ServeError`` when another process already serves this home, the port cannot be bound, or ``host``
+    is not loopback and neither ``allow_remote`` nor the ``allow_remote`` setting says it may be."""
     settings = services.settings
+    refusal = None if allow_remote else remote_refusal(settings, host, by)
+    if refusal:
+        raise ServeError(refusal)
     other = running_server(settings)
     if other is not None:
         raise ServeError(
             f"{other.get('by', 'gluelab serve')} is already running for {settings.home} at {other['url']} "
-            f"(pid {other['pid']}); stop it first, or use another GLUELAB_HOME."
+            f"(pid {other['pid']}); to stop it, {stop_hint(other)} (or use another GLUELAB_HOME)."
         )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         sockets = tornado.netutil.bind_sockets(port, host, family=family)
     except OSError as exc:
-        raise ServeError(
-            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port (0 picks a free one)."
-        ) from None
+        raise ServeError(bind_failure(host, port, exc)) from None
     server = tornado.httpserver.HTTPServer(
         make_app(services),
-        max_body_size=max(settings.max_request_bytes, DISCARD_LIMIT),
+        max_body_size=settings.max_request_bytes,  # each handler sets its route's own limit in prepare
         chunk_size=1024 * 1024,  # bodies arrive in slices this large: fewer calls for S3 uploads
     )
     server.add_sockets(sockets)
     actual_port = sockets[0].getsockname()[1]
-    url = f"http://{host}:{actual_port}"
-    info = {
-        "pid": os.getpid(),
-        "host": host,
-        "port": actual_port,
-        "url": url,
-        "started": time.time(),
-        "by": by,
-    }
+    info = announcement(by, host, actual_port, f"http://{host}:{actual_port}")
     path = server_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(info))
-    tmp.replace(path)
+    write_announcement(path, info)
     return Endpoint(server, info, path)
 
 
-async def _serve(settings: Settings, host: str, port: int, ready: Any = None) -> None:
+def bind_failure(host: str, port: int, exc: OSError) -> str:
+    """Why ``host:port`` cannot be bound, naming the process that holds it when it can be seen."""
+    message = f"cannot listen on {host}:{port}: {exc.strerror}; "
+    holder = port_holder(port) if exc.errno == errno.EADDRINUSE and port else None
+    if holder is not None:
+        message += f"it is held by {describe_holder(holder)}; or "
+    return message + "choose another --port (0 picks a free one)."
+
+
+async def _serve(
+    settings: Settings, host: str, port: int, ready: Any = None, allow_remote: bool = False
+) -> None:
     services = open_services(settings)
     try:
-        endpoint = open_endpoint(services, host, port)
+        endpoint = open_endpoint(services, host, port, allow_remote=allow_remote)
     except ServeError:
         services.close()
         raise
@@ -360,7 +454,14 @@ async def _serve(settings: Settings, host: str, port: int, ready: Any = None) ->
         log.info("stopped")
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None, ready: Any = None) -> None:
-    """Run the API server until SIGINT or SIGTERM."""
+def serve(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    ready: Any = None,
+    allow_remote: bool = False,
+) -> None:
+    """Run the API server until SIGINT or SIGTERM. ``allow_remote``: ``host`` may be other than loopback."""
     configure_logging(settings)
-    asyncio.run(_serve(settings, host or settings.host, settings.port if port is None else port, ready))
+    port = settings.port if port is None else port
+    asyncio.run(_serve(settings, host or settings.host, port, ready, allow_remote))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..errors import AccessDeniedException, EntityNotFoundException, InvalidInputException
 from ..store import Store
+from ..store.concurrency import lock_row
 from ..store.models import DatabaseRow, TableRow
 
 
@@ -79,4 +80,12 @@ class CatalogBase:
         row = self._find_table(session, db.id, name)
         if row is None:
             raise EntityNotFoundException(f"Table {name.lower()} not found in database {db.name}.")
+        return row
+
+    def _locked_table(self, session: Session, database: str, name: str) -> TableRow:
+        """``_table`` for a writer: locked until the transaction ends, so concurrent changes of one table
+        (its versions, its partitions) are made one after the other."""
+        row = lock_row(session, self._table(session, database, name))
+        if row is None:
+            raise EntityNotFoundException(f"Table {name.lower()} not found in database {database.lower()}.")
         return row

@@ -31,6 +31,7 @@ from sqlalchemy import and_, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import InvalidInputException
+from ..patterns import MAX_LENGTH
 
 MAX_DEPTH = 64
 
@@ -273,6 +274,8 @@ class _Parser:
 
 
 def parse(expression: str) -> Node:
+    if len(expression) > MAX_LENGTH:  # Glue's limit (PredicateString), for callers past the API
+        raise expression_error(expression[:100] + "...", f"longer than {MAX_LENGTH} characters")
     return _Parser(expression).parse()
 
 

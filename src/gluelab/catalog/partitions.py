@@ -27,7 +27,7 @@ class PartitionOperations(CatalogBase):
     def create_partition(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             _touch(session, table)
             self._insert(session, table, request["PartitionInput"])
         return {}
@@ -37,14 +37,15 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         errors = []
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
-            _touch(session, table)
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             for partition_input in request["PartitionInputList"]:
                 try:
                     with session.begin_nested():
                         self._insert(session, table, partition_input)
                 except GlueError as exc:
                     errors.append(_partition_error(partition_input.get("Values"), exc))
+            if len(errors) < len(request["PartitionInputList"]):  # a batch that changed nothing: no touch
+                _touch(session, table)
         return {"Errors": errors}
 
     @glue_operation("GetPartition")
@@ -110,7 +111,7 @@ class PartitionOperations(CatalogBase):
     def update_partition(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             _touch(session, table)
             self._update(session, table, request["PartitionValueList"], request["PartitionInput"])
         return {}
@@ -120,21 +121,22 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         errors = []
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
-            _touch(session, table)
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             for entry in request["Entries"]:
                 try:
                     with session.begin_nested():
                         self._update(session, table, entry["PartitionValueList"], entry["PartitionInput"])
                 except GlueError as exc:
                     errors.append(_partition_error(entry["PartitionValueList"], exc))
+            if len(errors) < len(request["Entries"]):
+                _touch(session, table)
         return {"Errors": errors}
 
     @glue_operation("DeletePartition")
     def delete_partition(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             _touch(session, table)
             row = self._partition(session, table, request["PartitionValues"])
             session.execute(delete(PartitionRow).where(PartitionRow.id == row.id))
@@ -145,8 +147,7 @@ class PartitionOperations(CatalogBase):
         self._check_catalog(request)
         errors = []
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
-            _touch(session, table)
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             for item in request["PartitionsToDelete"]:
                 try:
                     row = self._partition(session, table, item["Values"])
@@ -154,6 +155,8 @@ class PartitionOperations(CatalogBase):
                     errors.append(_partition_error(item["Values"], exc))
                     continue
                 session.execute(delete(PartitionRow).where(PartitionRow.id == row.id))
+            if len(errors) < len(request["PartitionsToDelete"]):
+                _touch(session, table)
         return {"Errors": errors}
 
     # -- helpers --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import delete, desc, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import patterns
 from ..errors import (
     AlreadyExistsException,
     ConcurrentModificationException,
@@ -23,6 +24,7 @@ from ..operations import glue_operation, gluelab_operation
 from ..pagination import MAX_INT_KEY, decode_token, encode_token, page_size
 from ..runtime.jdbc import table_jdbc_options
 from ..shapes import parse_timestamp
+from ..store.concurrency import retried
 from ..store.models import TableRow, TableVersionRow
 from . import preview
 from .common import CatalogBase, compact, folded_name, utcnow
@@ -38,7 +40,6 @@ _EXTRA_FIELDS = (
 _TIMESTAMP_FIELDS = ("CreateTime", "UpdateTime", "LastAccessTime", "LastAnalyzedTime")
 _COMPLEX_TYPE = re.compile(r"^\s*(array|map|struct|uniontype)\s*<", re.IGNORECASE)
 _SCAN_CHUNK = 500
-_MATCH_TIMEOUT = 0.05  # seconds per table name
 
 
 class TableOperations(CatalogBase):
@@ -135,13 +136,15 @@ class TableOperations(CatalogBase):
         return result
 
     @glue_operation("UpdateTable")
+    @retried
     def update_table(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         self._reject_unsupported(request, "TransactionId", "UpdateOpenTableFormatInput", "ViewUpdateAction")
         table_input = _table_input(request)
         _check_columns(table_input)
         with self.store.write() as session:
-            row = self._table(session, request["DatabaseName"], table_input["Name"])
+            # Locked: concurrent updates each archive their own version, one after the other.
+            row = self._locked_table(session, request["DatabaseName"], table_input["Name"])
             expected = request.get("VersionId")
             if expected is not None and expected != str(row.version_id):
                 raise ConcurrentModificationException(
@@ -217,7 +220,7 @@ class TableOperations(CatalogBase):
     def delete_table_version(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_catalog(request)
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             self._delete_version(session, table, request["VersionId"])
         return {}
 
@@ -226,7 +229,7 @@ class TableOperations(CatalogBase):
         self._check_catalog(request)
         errors = []
         with self.store.write() as session:
-            table = self._table(session, request["DatabaseName"], request["TableName"])
+            table = self._locked_table(session, request["DatabaseName"], request["TableName"])
             for version in request["VersionIds"]:
                 try:
                     self._delete_version(session, table, version)
@@ -354,25 +357,18 @@ def _apply_input(row: TableRow, table_input: dict[str, Any]) -> None:
     row.extra = {field: table_input[field] for field in _EXTRA_FIELDS if field in table_input}
 
 
-def table_name_matcher(expression: str | None):  # type: ignore[no-untyped-def]
+def table_name_matcher(expression: str | None) -> patterns.Matcher | None:
     """Glue's GetTables Expression: a regular expression, where a ``*`` that quantifies nothing means
     "anything" (so ``sales*`` and ``*_raw|*_clean`` work as Glue users write them). Case-insensitive.
-    Matching has a time budget, so a pathological pattern is an error, not a stuck server."""
+    Sized before it is compiled and matched under a time budget (``gluelab.patterns``), so a
+    pathological pattern is an InvalidInputException, not a stuck server."""
     if not expression:
         return None
+    what = f"Expression {expression[:100]!r}"
+    patterns.check_pattern(expression, what)
     translated = re.sub(r"(?<![.)\]}\\])\*", ".*", expression)
-    try:
-        pattern = regex.compile(translated, regex.IGNORECASE)
-    except (regex.error, OverflowError, ValueError, RecursionError) as exc:
-        raise InvalidInputException(f"Expression {expression!r} is not a valid pattern: {exc}") from None
-
-    def matches(name: str) -> bool:
-        try:
-            return pattern.fullmatch(name, timeout=_MATCH_TIMEOUT) is not None
-        except TimeoutError:
-            raise InvalidInputException(f"Expression {expression!r} is too expensive to evaluate.") from None
-
-    return matches
+    compiled = patterns.compile_pattern(translated, what, regex.IGNORECASE, 2 * patterns.MAX_LENGTH)
+    return patterns.Matcher([compiled], "Expression")
 
 
 def _version_number(version_id: str) -> int:

@@ -75,16 +75,27 @@ def init() -> None:
 def serve(
     host: str = typer.Option(None, "--host", help="Address to bind (default 127.0.0.1)."),
     port: int = typer.Option(None, "--port", help="Port (default 8998; 0 picks a free one)."),
+    allow_remote: bool = typer.Option(
+        False,
+        "--allow-remote",
+        help="Let --host be an address other machines reach (0.0.0.0, a LAN address): the token then "
+        "lets them run code as you, over plain HTTP.",
+    ),
 ) -> None:
     """Run the Glue API server until Ctrl-C."""
-    from ..api.server import ServeError
+    from ..api.server import ServeError, exposure, remote_refusal
     from ..api.server import serve as run_server
+    from ..config import is_loopback
 
     s = settings()
-    if host and host not in ("127.0.0.1", "localhost", "::1"):
+    bind = host or s.host
+    allow_remote = allow_remote or s.allow_remote
+    if not allow_remote and (refusal := remote_refusal(s, bind)):
+        fail(refusal)
+    if not is_loopback(bind):
         console.print(
-            f"[yellow]warning:[/] binding {host} exposes the API beyond this machine; "
-            "requests still need the token's signature."
+            f"[bold yellow]warning:[/] listening on {bind}, which other machines may reach. " + exposure(s),
+            soft_wrap=True,
         )
 
     def ready(info: dict[str, object]) -> None:
@@ -94,7 +105,7 @@ def serve(
         )
 
     try:
-        run_server(s, host, port, ready=ready)
+        run_server(s, host, port, ready=ready, allow_remote=allow_remote)
     except ServeError as exc:
         fail(str(exc))
 
@@ -203,7 +214,7 @@ def run(
     boto3 in the script reaches the gluelab serve or lab that serves this home, if one does
     (unless you set AWS_ENDPOINT_URL_GLUE or AWS_ENDPOINT_URL)."""
     from ..runtime.glue_versions import GlueVersionError, check_glue_version
-    from ..runtime.runner import run_script
+    from ..runtime.runner import ScriptFailed, run_script
     from ..runtime.spark import SparkSetupError, SparkSpec
 
     try:
@@ -218,6 +229,9 @@ def run(
         code = run_script(s, script.resolve(), list(ctx.args), spec)
     except (SparkSetupError, GlueVersionError, FileNotFoundError) as exc:
         fail(str(exc))
+    except ScriptFailed as failed:  # the user's error first, their frames only; the full trace in a file
+        print(failed.shown, file=sys.stderr, flush=True)
+        raise typer.Exit(1) from None
     raise typer.Exit(code)
 
 
@@ -237,8 +251,8 @@ def aws_clients_for_run(s: Settings) -> str:
             "lake): boto3 calls in the script go to AWS's own endpoints, with your AWS credentials if any"
         )
     values = client_environment(s, server["url"])
-    if os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION"):
-        del values["AWS_DEFAULT_REGION"]  # any region is accepted: the user's stays
+    if os.environ.get("AWS_REGION"):  # read by some SDKs before AWS_DEFAULT_REGION
+        values["AWS_REGION"] = s.region  # the endpoint answers signatures scoped to its region only
     os.environ.pop("AWS_SESSION_TOKEN", None)  # it belongs to credentials replaced here
     os.environ.update(values)
     return (
@@ -252,15 +266,18 @@ def demo(
     workspace: Path = typer.Option(
         Path("gluelab-demo"),
         "--workspace",
-        help="Where the demo keeps its home, warehouse and logs (recreated on each run).",
+        help="Where the demo keeps its home, warehouse and logs (recreated on each run; refused while a "
+        "server or lab serves it).",
     ),
 ) -> None:
     """Run gluelab's main job: raw files, a crawl, a workflow (Glue ETL script with bookmarks, notebook job,
     summary) and its file-arrival trigger, all through the Glue API with boto3; prints what it built."""
-    from ..demo import DemoFailed, run_demo
+    from ..demo import DemoFailed, DemoRefused, run_demo
 
     try:
         run_demo(workspace.resolve())
+    except DemoRefused as exc:
+        fail(f"the demo did not start: {exc}")
     except DemoFailed as exc:
         fail(f"the demo failed: {exc}")
 

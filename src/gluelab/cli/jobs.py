@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -44,7 +45,9 @@ def _definition(
     glue_version: str | None,
     description: str | None,
 ) -> dict[str, Any]:
-    definition: dict[str, Any] = {"Role": role, "Command": {"Name": job_type, "ScriptLocation": script}}
+    location = script if "://" in script or script.startswith("/") else str(Path(script).resolve())
+    # A relative path is the user's, from where they typed it: the service refuses relative locations.
+    definition: dict[str, Any] = {"Role": role, "Command": {"Name": job_type, "ScriptLocation": location}}
     optional = {
         "DefaultArguments": _arguments(arg) or None,
         "NonOverridableArguments": _arguments(fixed_arg) or None,

@@ -79,10 +79,18 @@ def _livy_url() -> tuple[str, bool]:
 @endpoint_app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Where the endpoint answers (Glue API, S3, Livy REST), its sessions and its warm spares."""
+    from ..api.running import describe, describe_holder, port_holder, running_server
+
+    s = settings()
     answer = services().sessions.get_endpoint_status({})
     url, running = answer["Url"], answer["ServerRunning"]
+    server = running_server(s) if running else None
+    # Nothing serves this home: say who holds its port, if anyone (a lab or server of another home).
+    holder = port_holder(s.port) if not running and s.port else None
     info = {
         "server_running": running,
+        "server": server,
+        "port_holder": holder,
         "glue_endpoint": url,
         "livy_url": url,
         "s3_endpoint": url,
@@ -95,8 +103,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         print_json(info)
         return
-    state = "[green]running[/]" if running else "[yellow]not running[/] (start it: gluelab serve)"
-    console.print(f"server            {state}")
+    if server is not None:
+        state = f"[green]running[/]: {describe(server)}"
+    elif holder is not None:
+        state = f"[yellow]not running[/] for {s.home}; port {s.port} is held by {describe_holder(holder)}"
+    else:
+        state = "[yellow]not running[/] (start it: gluelab serve)"
+    console.print(f"server            {state}", soft_wrap=True)
     console.print(f"Glue API          {url}  (boto3, the Glue interactive-sessions kernel)")
     console.print(f"S3 (the lake)     {url}  (boto3, the AWS CLI, awswrangler, s3fs, pyarrow)")
     console.print(f"Livy REST         {url}  (sparkmagic, pylivy)")

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from .. import patterns
+from ..errors import InvalidInputException
 from .csv_sniff import CsvSettings, CsvTable, sniff_csv
 from .json_infer import MB, Type, infer_json, merge, parse_type, render, unique_names
 from .xml_infer import infer_xml, looks_like_xml
@@ -236,6 +238,15 @@ def _classify(path: pathlib.Path, custom: list[dict]) -> FileSchema | Skipped:
 
 
 # -- custom classifiers ----------------------------------------------------------------------------
+
+
+def check_custom_classifier(definition: dict[str, Any]) -> None:
+    """What CreateClassifier and UpdateClassifier check of a classifier's patterns: a JsonPath or a RowTag
+    longer than any pattern gluelab takes is InvalidInputException (Grok patterns are refused whole)."""
+    for key in ("JsonPath", "RowTag"):
+        value = definition.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > patterns.MAX_LENGTH):
+            raise InvalidInputException(f"{key} must be a string of at most {patterns.MAX_LENGTH} characters")
 
 
 def _custom(file: _File, definition: dict) -> FileSchema | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..catalog.formats import SERDES, TEXT_INPUT, TEXT_OUTPUT
 from ..errors import EntityNotFoundException, GlueError
-from ..runtime.paths import to_local, to_s3
+from ..runtime.paths import is_s3, to_local, to_s3
 from .configuration import CrawlerConfiguration, parse_configuration
 from .grouping import PlannedTable, fits_schema, merged_schema, partition_values, plan_tables, table_of
 from .jdbc_targets import JdbcTable, list_jdbc_tables
@@ -133,7 +133,8 @@ def _scan_s3_target(
         ctx.log(f"WARN {include} does not exist or is not a folder; nothing to crawl there")
         return None, []
     custom = ctx.services.crawlers.classifier_definitions(ctx.crawler.get("Classifiers") or [])
-    leaves = list_leaves(root, list(target.get("Exclusions") or []), target.get("SampleSize"), ctx.log)
+    exclusions = list(target.get("Exclusions") or [])
+    leaves = list_leaves(root, exclusions, target.get("SampleSize"), ctx.log, _confine(ctx, include))
     fresh = []
     for leaf in leaves:
         key = ctx.describe(leaf.path)
@@ -193,7 +194,7 @@ def _scan_catalog_table(ctx: CrawlContext, database: str, name: str) -> list[tup
         return []
     ctx.log(f"INFO crawling {location} for catalog table {database}.{name}")
     custom = ctx.services.crawlers.classifier_definitions(ctx.crawler.get("Classifiers") or [])
-    leaves = list_leaves(root, [], None, ctx.log)
+    leaves = list_leaves(root, [], None, ctx.log, _confine(ctx, location or ""))
     for leaf in leaves:
         classify_leaf(leaf, custom, ctx.describe, ctx.log)
         ctx.summary.FilesScanned += len(leaf.files) - len(leaf.skipped)
@@ -209,6 +210,12 @@ def _scan_catalog_table(ctx: CrawlContext, database: str, name: str) -> list[tup
         planned.partition_keys = keys
         planned.schema.columns = [(n, t) for n, t in planned.schema.columns if n not in set(keys)]
     return [(location, planned)]
+
+
+def _confine(ctx: CrawlContext, location: str) -> Path | None:
+    """The warehouse for an s3:// location, whose files may not link out of it (the lake's one rule);
+    None for a local one (file://, /path), whose files are used as they are."""
+    return ctx.warehouse if is_s3(location) else None
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -13,9 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import types as satypes
 
+from .. import patterns
 from ..errors import InvalidInputException
 from ..runtime.jdbc import _URL, conf_from_properties, sqlalchemy_url, vendor_of
-from .s3scan import exclusion_matcher
+from .s3scan import check_exclusions, exclusion_matcher
 
 _DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 
@@ -30,10 +31,21 @@ class JdbcTable:
     view: bool
 
 
-def _like(pattern: str) -> re.Pattern[str]:
-    """``%`` matches any run of characters; everything else (``_`` too, common in names) itself."""
-    out = "".join(".*" if c == "%" else re.escape(c) for c in pattern)
-    return re.compile(out, re.I)
+def _like(pattern: str) -> patterns.Matcher:
+    """``%`` matches any run of characters; everything else (``_`` too, common in names) itself. Called
+    with a name, it says whether the name matches, in bounded time (``gluelab.patterns``)."""
+    return patterns.glob_matcher([pattern], _like_text, "JDBC target path part")
+
+
+def _like_text(pattern: str) -> str:
+    return "(?i)" + "".join(".*" if c == "%" else re.escape(c) for c in pattern)
+
+
+def check_jdbc_target(target: dict[str, Any]) -> None:
+    """What CreateCrawler and UpdateCrawler check of a JDBC target's patterns: InvalidInputException."""
+    for part in str(target.get("Path") or "").split("/"):
+        _like(part)
+    check_exclusions(target.get("Exclusions"))
 
 
 def hive_type(column_type: Any) -> str:
@@ -98,7 +110,7 @@ def list_jdbc_tables(target: dict[str, Any], props: dict[str, str], log: Any) ->
     database = parts[0]
     if "%" in database:  # the connection's own database, if the pattern takes it
         default = _default_database(conf["url"])
-        if not default or not _like(database).fullmatch(default):
+        if not default or not _like(database)(default):
             raise InvalidInputException(
                 f"JDBC target path {target.get('Path')!r}: name the database "
                 f"(the connection's is {default!r})"
@@ -112,7 +124,7 @@ def list_jdbc_tables(target: dict[str, Any], props: dict[str, str], log: Any) ->
         schemas = [None] if vendor == "mysql" else inspector.get_schema_names()
         for schema in schemas:
             if schema is not None and (
-                not _like(parts[1]).fullmatch(schema)
+                not _like(parts[1])(schema)
                 or schema in ("information_schema", "pg_catalog")
                 or schema.startswith("pg_toast")
             ):
@@ -121,7 +133,7 @@ def list_jdbc_tables(target: dict[str, Any], props: dict[str, str], log: Any) ->
             names = [(t, False) for t in inspector.get_table_names(schema=schema)]
             names += [(v, True) for v in inspector.get_view_names(schema=schema)]
             for table, view in sorted(names):
-                if not pattern.fullmatch(table):
+                if not pattern(table):
                     continue
                 path = "/".join(p for p in (database, schema, table) if p is not None)
                 if excluded(path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import patterns
 from .classifiers import FileSchema, Skipped, classify_file, merge_columns
 
 Log = Callable[[str], None]
@@ -29,11 +30,16 @@ class Leaf:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def exclusion_matcher(patterns: list[str]) -> Callable[[str], bool]:
+def exclusion_matcher(globs: list[str]) -> Callable[[str], bool]:
     """Glue's exclusion globs, matched against a path relative to the include path: ``*`` stays within a
-    folder, ``**`` crosses folders, ``?`` is one character, ``{a,b}`` alternatives, ``[...]`` a class."""
-    regexes = [re.compile(_glob_regex(p)) for p in patterns]
-    return lambda relative: any(r.fullmatch(relative) for r in regexes)
+    folder, ``**`` crosses folders, ``?`` is one character, ``{a,b}`` alternatives, ``[...]`` a class.
+    Sized and time-bounded as ``gluelab.patterns`` bounds every user pattern."""
+    return patterns.glob_matcher(list(globs), _glob_regex, "Exclusions")
+
+
+def check_exclusions(globs: object) -> None:
+    """What CreateCrawler and UpdateCrawler check of a target's exclusions: InvalidInputException."""
+    patterns.check_globs(globs, _glob_regex, "Exclusions")
 
 
 def _glob_regex(pattern: str) -> str:
@@ -75,9 +81,14 @@ def _hidden(name: str) -> bool:
     return name.startswith(("_", ".")) or name.endswith(".crc")
 
 
-def list_leaves(root: Path, exclusions: list[str], sample_size: int | None, log: Log) -> list[Leaf]:
-    """Every folder under ``root`` (itself included) that directly holds data files, in path order."""
+def list_leaves(
+    root: Path, exclusions: list[str], sample_size: int | None, log: Log, confine_to: Path | None = None
+) -> list[Leaf]:
+    """Every folder under ``root`` (itself included) that directly holds data files, in path order. With
+    ``confine_to`` (the warehouse, for an s3:// target), a file whose symbolic link resolves outside it is
+    skipped with a warning, as the lake's rule refuses such a location (links to folders are not followed)."""
     excluded = exclusion_matcher(exclusions)
+    outside = _outside_of(confine_to)
     leaves: list[Leaf] = []
     for folder, dirs, names in os.walk(root, onerror=lambda e: log(f"WARN cannot list {e.filename}: {e}")):
         here = Path(folder)
@@ -94,7 +105,9 @@ def list_leaves(root: Path, exclusions: list[str], sample_size: int | None, log:
                 log(f"INFO excluded {prefix + name}")
                 continue
             path = here / name
-            if path.is_file():
+            if outside(path):
+                log(f"WARN skipped {prefix + name}: a symbolic link to a file outside the warehouse")
+            elif path.is_file():
                 files.append(path)
             elif not path.is_dir():
                 log(f"WARN skipped {prefix + name}: not a regular file (a broken link, a pipe or a socket)")
@@ -108,6 +121,19 @@ def list_leaves(root: Path, exclusions: list[str], sample_size: int | None, log:
         for leaf in leaves:
             leaf.files = leaf.files[:sample_size] if len(leaf.files) > sample_size else leaf.files
     return leaves
+
+
+def _outside_of(root: Path | None) -> Callable[[Path], bool]:
+    """Whether a file resolves (through symbolic links) outside ``root``; never, without a root."""
+    if root is None:
+        return lambda path: False
+    resolved = root.resolve()
+
+    def outside(path: Path) -> bool:
+        target = path.resolve()
+        return target != resolved and resolved not in target.parents
+
+    return outside
 
 
 def _size(path: Path) -> int:

@@ -39,8 +39,12 @@ from ..operations import glue_operation, gluelab_operation
 from ..orchestration.schedule import check_min_interval, parse_schedule
 from ..pagination import decode_token, encode_token, page_by_name
 from ..store import Store
+from ..store.concurrency import lock_row
 from ..store.models import ClassifierRow, CrawlerRow, CrawlRow
+from .classifiers import check_custom_classifier
 from .configuration import parse_configuration
+from .jdbc_targets import check_jdbc_target
+from .s3scan import check_exclusions
 
 LOG_GROUP = "/aws-glue/crawlers"
 MIN_SCHEDULE_MINUTES = 5  # Glue refuses schedules that fire more often
@@ -104,7 +108,7 @@ class CrawlerService:
     @glue_operation("UpdateCrawler")
     def update_crawler(self, request: dict[str, Any]) -> dict[str, Any]:
         with self.store.write() as session:
-            row = self._crawler(session, request["Name"])
+            row = self._crawler(session, request["Name"], for_update=True)
             if row.state != "READY":
                 raise CrawlerRunningException(f"Crawler with name {row.name} has already started")
             merged = {**self._definition(row), **{k: v for k, v in request.items() if v is not None}}
@@ -158,7 +162,7 @@ class CrawlerService:
     def stop_crawler(self, request: dict[str, Any]) -> dict[str, Any]:
         self.reconcile()
         with self.store.write() as session:
-            row = self._crawler(session, request["Name"])
+            row = self._crawler(session, request["Name"], for_update=True)
             if row.state == "READY":
                 raise CrawlerNotRunningException(f"Crawler with name {row.name} is not running")
             if row.state == "STOPPING":
@@ -284,7 +288,9 @@ class CrawlerService:
     def update_classifier(self, request: dict[str, Any]) -> dict[str, Any]:
         kind, definition = _one_classifier(request)
         with self.store.write() as session:
-            row = self._classifier(session, definition["Name"])
+            row = lock_row(session, self._classifier(session, definition["Name"]))
+            if row is None:
+                raise EntityNotFoundException(f"Classifier {definition['Name']} not found")
             if row.kind != kind:
                 raise InvalidInputException(f"Classifier {row.name} is a {row.kind}, not a {kind}")
             row.definition = {**row.definition, **definition}
@@ -425,13 +431,15 @@ class CrawlerService:
         """End a crawl (COMPLETED, FAILED or STOPPED) and set its crawler READY."""
         with self.store.write() as session:
             crawl = self._crawl(session, crawl_id)
-            if crawl.state != "RUNNING":
+            # Crawler, then crawl (StartCrawler's order): a second ending waits, then sees the first.
+            crawler = self._find(session, crawl.crawler_name, for_update=True)
+            crawl = lock_row(session, crawl)
+            if crawl is None or crawl.state != "RUNNING":
                 return
             crawl.state = state
             crawl.end_time = utcnow()
             crawl.summary = summary
             crawl.error_message = error
-            crawler = self._find(session, crawl.crawler_name)
             if crawler is not None:
                 crawler.state = "READY"
                 if memory is not None:
@@ -509,6 +517,9 @@ class CrawlerService:
         for target in targets.get("S3Targets") or []:
             if target.get("EventQueueArn") or target.get("DlqEventQueueArn"):
                 raise InvalidInputException("S3 targets with event queues are not supported by gluelab")
+            check_exclusions(target.get("Exclusions"))
+        for target in targets.get("JdbcTargets") or []:
+            check_jdbc_target(target)
         parse_configuration(request.get("Configuration"))
 
     def _check_classifiers(self, session: Session, names: list[str]) -> None:
@@ -685,6 +696,7 @@ def _one_classifier(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if len(given) != 1:
         raise InvalidInputException("Give exactly one of CsvClassifier, JsonClassifier or XMLClassifier")
     kind, definition = given[0]
+    check_custom_classifier(definition)
     if kind == "json" and not str(definition.get("JsonPath", "")).startswith("$"):
         raise InvalidInputException("JsonPath must start with $")
     if kind == "xml" and not definition.get("RowTag"):

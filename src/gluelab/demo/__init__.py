@@ -1,6 +1,6 @@
 """``gluelab demo``: gluelab's main job, a shop's daily sales pipeline built and run through the Glue API
 with boto3 against a ``gluelab serve`` of its own (see ``walkthrough``)."""
 
-from .walkthrough import DemoFailed, run_demo
+from .walkthrough import DemoFailed, DemoRefused, run_demo
 
-__all__ = ["DemoFailed", "run_demo"]
+__all__ = ["DemoFailed", "DemoRefused", "run_demo"]

@@ -35,8 +35,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from ..api.running import describe, serving, stop_hint
 from ..api.server import spawn_server
 from ..cli.render import console
+from ..config import Settings
 from .code import install
 from .data import Day, Shop
 from .report import Report, WorkflowRun
@@ -50,6 +52,33 @@ MAX_REJECT_RATE = "0.08"
 
 class DemoFailed(RuntimeError):
     """A step of the demo did not do what it should; the message says what and where to look."""
+
+
+class DemoRefused(RuntimeError):
+    """The demo will not start: recreating its workspace would pull it from under a live server or lab,
+    or delete a folder that is not a demo's. Nothing was changed."""
+
+
+MARKER = ".gluelab-demo"  # what makes a folder a demo workspace the demo may recreate
+
+
+def check_workspace(workspace: Path) -> None:
+    """Refuse to recreate ``workspace`` while a ``gluelab serve`` or a lab serves its home (it would go on
+    serving deleted data with a token the new home no longer has), or when it is not a demo workspace."""
+    home = workspace / "home"
+    if live := serving(home):
+        info = live[0]
+        raise DemoRefused(
+            f"{describe(info)} serves {home}, which the demo would delete and recreate; to stop it, "
+            f"{stop_hint(info)}, then run the demo again (or pass --workspace <another folder>)."
+        )
+    if workspace.is_dir() and any(workspace.iterdir()):
+        legacy = (workspace / "serve.log").is_file() and home.is_dir()
+        if not ((workspace / MARKER).exists() or legacy):
+            raise DemoRefused(
+                f"{workspace} is not empty and is not a demo workspace (no {MARKER} in it): the demo "
+                "recreates its workspace, so give it a new or empty folder with --workspace."
+            )
 
 
 class Demo:
@@ -80,7 +109,7 @@ class Demo:
                 proc, info = spawn_server(self.home, self.env, log)
             credentials = {
                 "endpoint_url": info["url"],
-                "region_name": "us-east-1",
+                "region_name": Settings.load(env=self.env).region,  # the only region it answers
                 "aws_access_key_id": "gluelab",
                 "aws_secret_access_key": (self.home / "token").read_text().strip(),
             }
@@ -267,9 +296,11 @@ class Demo:
 
 def run_demo(workspace: Path) -> None:
     started = time.perf_counter()
+    check_workspace(workspace)
     if workspace.exists():
         shutil.rmtree(workspace)
     (workspace / "home").mkdir(parents=True)
+    (workspace / MARKER).write_text("gluelab demo recreates this folder on each run\n")
     console.print(
         Panel.fit(
             "[bold]gluelab demo[/]: a tea shop's daily sales pipeline, through Glue and S3 with boto3\n"

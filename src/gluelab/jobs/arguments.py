@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ..errors import InvalidInputException
+from ..runtime.paths import check_location
 
 RUNTIME_INJECTED = ("--JOB_NAME", "--JOB_ID", "--JOB_RUN_ID")
 # gluelab's own: a Livy batch's ``args`` (a JSON list), which its script gets as sys.argv[1:].
@@ -77,6 +78,23 @@ def check_arguments(arguments: dict[str, Any], where: str = "Arguments") -> dict
                 f"{where}[{name!r}] must be a string, not {type(value).__name__} ({value!r})"
             )
     return dict(arguments)
+
+
+# Special parameters whose values are locations (comma-separated lists for the --extra-* ones): they follow
+# the lake's rule (runtime.paths), so a relative path is refused rather than taken from some process's cwd.
+LOCATION_ARGUMENTS = ("--scriptLocation", "--TempDir", "--spark-event-logs-path")
+LOCATION_LIST_ARGUMENTS = ("--extra-py-files", "--extra-files", "--extra-jars")
+
+
+def check_locations(arguments: dict[str, str], where: str = "Arguments") -> None:
+    """InvalidInputException for a location-valued special parameter that is not a location (values that
+    are not strings are left to ``check_arguments``)."""
+    for name in (*LOCATION_ARGUMENTS, *LOCATION_LIST_ARGUMENTS):
+        value = arguments.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        for location in split_list(value) if name in LOCATION_LIST_ARGUMENTS else [value]:
+            check_location(location, f"{where}[{name!r}]")
 
 
 def merge_arguments(job: dict[str, Any], run_arguments: dict[str, Any]) -> dict[str, str]:

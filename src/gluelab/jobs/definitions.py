@@ -15,8 +15,10 @@ from ..errors import AlreadyExistsException, EntityNotFoundException, InvalidInp
 from ..operations import glue_operation
 from ..pagination import page_by_name
 from ..runtime.glue_versions import DEFAULT_GLUE_VERSION
+from ..runtime.paths import check_location
 from ..store import Store
 from ..store.models import JobRow
+from .arguments import check_locations
 from .processes import signal_group
 
 JOB_TYPES = ("glueetl", "pythonshell", "gluestreaming")
@@ -48,6 +50,7 @@ def normalise(definition: dict[str, Any]) -> dict[str, Any]:
         )
     if not command.get("ScriptLocation"):
         raise InvalidInputException("Command.ScriptLocation is required")
+    check_location(command["ScriptLocation"], "Command.ScriptLocation")
     command["Name"] = kind
     command.setdefault("PythonVersion", "3.9" if kind == "pythonshell" else "3")
     job["Command"] = command
@@ -72,6 +75,7 @@ def normalise(definition: dict[str, Any]) -> dict[str, Any]:
         for name in job.get(key) or {}:
             if not name.startswith("--"):
                 raise InvalidInputException(f"{key} names start with --: {name!r}")
+        check_locations(job.get(key) or {}, key)
     return job
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..catalog.common import utcnow
 from ..config import Settings
 from . import processes
+from .end_note import read_end_note, store_failure, unrecorded_verdict
 from .launchers import warm_key
 from .pool import WarmPool, take_spare
 from .runs import ORPHAN_SECONDS, STOP_GRACE_SECONDS
@@ -83,7 +84,10 @@ class Executor:
         ready: list[str] = []
         for run in self.jobs.unfinished_runs():
             if run["Pid"] is None:
-                if (now - run["StartedOn"]).total_seconds() > ORPHAN_SECONDS and run["State"] == "STARTING":
+                note = read_end_note(run.get("LogDir"))
+                if note is not None:  # its process could not even claim it: the store could not be written
+                    ready += self.jobs.finish_run(run["RunId"], *unrecorded_verdict(note, False))
+                elif (now - run["StartedOn"]).total_seconds() > ORPHAN_SECONDS and run["State"] == "STARTING":
                     ready += self.jobs.finish_run(
                         run["RunId"], "ERROR", "The run's process never started (its launcher ended first)"
                     )
@@ -93,11 +97,25 @@ class Executor:
             ready += self.jobs.finish_run(run["RunId"], *self._verdict(run, now))
         self.launch_all(ready)
 
+    def reconcile_for_reading(self) -> None:
+        """``reconcile`` before a read (GetJobRun): a store that cannot be written just now must not fail
+        the read; the supervisor's next tick tries again."""
+        try:
+            self.reconcile()
+        except Exception as exc:
+            if store_failure(exc) is None:
+                raise
+            log.warning("runs not reconciled: the store cannot be written (%s)", store_failure(exc))
+
     @staticmethod
     def _verdict(run: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
+        timed_out = run["Deadline"] is not None and now >= run["Deadline"]
+        note = read_end_note(run.get("LogDir"))
+        if note is not None:  # the run could not write its end: the store (or its disk) failed under it
+            return unrecorded_verdict(note, timed_out)
         if run["State"] == "STOPPING":
             return "STOPPED", "Stopped; the run's process ended before recording it"
-        if run["Deadline"] is not None and now >= run["Deadline"]:
+        if timed_out:
             return "TIMEOUT", "Job run timed out (its process was ended at the Timeout)"
         return "FAILED", (
             f"The run's process (pid {run['Pid']}) ended without recording an outcome: it was killed "

@@ -68,6 +68,7 @@ class Launcher:
     """Runs one job type's user code inside a run process."""
 
     uses_spark = False
+    compiles_script = True  # a syntax error fails the run before Spark starts (not for notebooks)
 
     def __init__(self, settings: Settings, ctx: dict[str, Any], logs: RunLogs, warm: Any = None):
         self.settings = settings
@@ -80,6 +81,9 @@ class Launcher:
     # -- the phases the run process calls --------------------------------------------------------
     def prepare(self) -> None:
         """Everything before user code: files, modules, paths (and Spark, for Spark types)."""
+        if self.compiles_script:
+            script = Path(self.ctx["Options"]["Script"])
+            compile(script.read_bytes(), str(script), "exec")
         self.workdir.mkdir(exist_ok=True)
         os.chdir(self.workdir)  # the script's working directory, where --extra-files land
         self._temp_dir()
@@ -98,8 +102,7 @@ class Launcher:
 
     # -- special parameters --------------------------------------------------------------------
     def _local(self, location: str) -> Path:
-        if "://" not in location and not location.startswith("/"):
-            location = str(Path(location).resolve())
+        """A location as the lake's rule maps it; a relative one is refused (StartJobRun checks first)."""
         return to_local(location, self.settings.warehouse_dir)
 
     def _temp_dir(self) -> None:

@@ -30,10 +30,14 @@ class RunLogs:
         return log_path(self.dir, stream)
 
     def note(self, message: str) -> None:
+        """A line of run.log; a full disk loses the line, not the run (its end goes to the store)."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        for line in message.rstrip("\n").splitlines() or [""]:
-            self._notes.write(f"{stamp} {line}\n")
-        self._notes.flush()
+        try:
+            for line in message.rstrip("\n").splitlines() or [""]:
+                self._notes.write(f"{stamp} {line}\n")
+            self._notes.flush()
+        except OSError:
+            pass
 
     @contextmanager
     def redirected(self, stdout: str, stderr: str, line_buffered: bool = False) -> Iterator[None]:
@@ -65,7 +69,10 @@ class RunLogs:
                 os.close(fd)
 
     def close(self) -> None:
-        self._notes.close()
+        try:
+            self._notes.close()
+        except OSError:
+            pass
 
 
 def _append(path: Path) -> int:

@@ -65,6 +65,7 @@ class InProcessEngine(Engine):
 
     namespace: dict[str, Any] = {}
     on_cell: Callable[[int, int, str], None] | None = None
+    error: BaseException | None = None  # the failing cell's exception, with its traceback
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> None:
@@ -77,6 +78,7 @@ class InProcessEngine(Engine):
         shell.displayhook = shell.display_trap.hook = quiet  # results become execute_result outputs
         shell.user_ns.update(cls.namespace)
         _register_magics(shell)
+        cls.error = None
         cells = [(i, c) for i, c in enumerate(nb_man.nb.cells) if c.cell_type == "code"]
         for number, (index, cell) in enumerate(cells, start=1):
             if cls.on_cell is not None:
@@ -91,6 +93,7 @@ class InProcessEngine(Engine):
             sys.stderr.write(captured.stderr)
             error = result.error_before_exec or result.error_in_exec
             if error is not None:
+                cls.error = error
                 lines = traceback.format_exception(type(error), error, error.__traceback__)
                 kept = [line for line in lines if "/IPython/" not in line and "/gluelab/jobs/" not in line]
                 cell.outputs.append(
@@ -98,8 +101,7 @@ class InProcessEngine(Engine):
                         "error", ename=type(error).__name__, evalue=str(error), traceback=kept
                     )
                 )
-                sys.stderr.write("".join(kept))
-                nb_man.cell_exception(cell, index, exception=error)
+                nb_man.cell_exception(cell, index, exception=error)  # the run writes the error to stderr
                 nb_man.cell_complete(cell, index)
                 break
             nb_man.cell_complete(cell, index)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..runtime.user_errors import UserCodeFailed, headline
 from .arguments import script_argv
 from .launchers import PythonShellLauncher, SparkScriptLauncher
 from .notebook_params import parameter_schema, typed_parameters
@@ -38,8 +39,32 @@ def output_html(log_dir: Path) -> bytes | None:
     return data
 
 
-class NotebookFailed(RuntimeError):
-    """A cell raised: the run fails with where and what."""
+class NotebookFailed(UserCodeFailed):
+    """A cell raised: the run fails with what (the cell's error, first) and where (the cell and its line)."""
+
+
+def cell_failure(error: BaseException | None, ename: str, evalue: str, cell: int, source: str) -> str:
+    """The user's view of a failed cell: its error, then the cell, its line and that line's code."""
+    what = headline(error) if error is not None else f"{ename}: {evalue}" if evalue else ename
+    line = _cell_line(error)
+    lines = source.splitlines()
+    where = f"  cell {cell} of the executed notebook ({OUTPUT})"
+    if line is not None and 0 < line <= len(lines):
+        return f"{what}\n{where}, line {line}:\n    {lines[line - 1].strip()}"
+    first = lines[0].strip() if lines else ""
+    return f"{what}\n{where}:\n    {first}"
+
+
+def _cell_line(error: BaseException | None) -> int | None:
+    """The line of the cell the error came from (its innermost frame in the cell's own code)."""
+    import traceback
+
+    if error is None:
+        return None
+    if isinstance(error, SyntaxError):
+        return error.lineno
+    cells = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<ipython-input-")]
+    return cells[-1].lineno if cells else None
 
 
 class NotebookMixin:
@@ -49,6 +74,7 @@ class NotebookMixin:
     arguments: dict[str, str]
     workdir: Path
     typed: dict[str, Any] = {}
+    compiles_script = False  # a notebook is not Python source; papermill reports its cells' errors
 
     def _parameters(self) -> dict[str, Any]:
         script = Path(self.ctx["Options"]["Script"])
@@ -88,11 +114,11 @@ class NotebookMixin:
                 cwd=str(self.workdir),
             )
         except PapermillExecutionError as error:
-            first = (error.source or "").strip().splitlines()[:1]
+            cell_error = engine.error
+            engine.error = None
             raise NotebookFailed(
-                f"cell {error.cell_index + 1} of the executed notebook ({first[0][:60] if first else ''!r}) "
-                f"failed: {error.ename}: {error.evalue}"
-            ) from None
+                cell_failure(cell_error, error.ename, error.evalue, error.cell_index + 1, error.source or "")
+            ) from cell_error  # run.log's full trace shows the cell's own traceback first
         self.logs.note(f"notebook executed in {time.perf_counter() - started:.2f} s; output {output}")
         return 0
 

@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import InvalidInputException
 
-class ParameterError(ValueError):
-    """A run argument that is not of its parameter's declared type."""
+
+class ParameterError(InvalidInputException, ValueError):
+    """A run argument that is not of its parameter's declared type (Glue's InvalidInputException)."""
 
 
 class IsoDate(str):

@@ -295,7 +295,7 @@ class NotebookService:
             isinstance(arguments, dict) and all(isinstance(v, str) for v in arguments.values())
         ):
             raise InvalidInputException("PromoteNotebook: Arguments must map --names to strings")
-        source = Path(request["NotebookPath"]).expanduser().resolve()
+        source = _notebook_source(request["NotebookPath"])
         nb = self._read(source)
         name = request.get("Name") or _job_name(source)
         try:
@@ -336,7 +336,7 @@ class NotebookService:
         """gluelab's own action: what promoting a notebook would make of it (the "Schedule as job"
         dialog): a job name, the ``parameters`` cell's typed schema, the job properties its magics set,
         and the jobs that already run this notebook."""
-        source = Path(request["NotebookPath"]).expanduser().resolve()
+        source = _notebook_source(request["NotebookPath"])
         nb = self._read(source)
         with self.store.read() as session:
             query = select(NotebookVersionRow.job_name).where(NotebookVersionRow.source_path == str(source))
@@ -410,6 +410,20 @@ class NotebookService:
         return {"Name": request["Name"], "Version": latest.version, "Changed": bool(body), "Diff": body}
 
 
+def _notebook_source(path: Any) -> Path:
+    """A NotebookPath as the file it names: absolute (or ``~/...``); a relative one is refused, as a relative
+    location is (the lab's ``gluelab/api`` and the CLI make theirs absolute before asking)."""
+    if not isinstance(path, str) or not path:
+        raise InvalidInputException("NotebookPath must be a path to a .ipynb file")
+    given = Path(path).expanduser()
+    if not given.is_absolute():
+        raise InvalidInputException(
+            f"NotebookPath {path!r} is a relative path: give an absolute one (a relative path would depend "
+            "on the server's working directory; the lab takes it from its root directory)"
+        )
+    return given.resolve()
+
+
 def _job_name(source: Path) -> str:
     """A job name from a notebook's file name (``daily report.ipynb`` → ``daily-report``)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", source.stem).strip("-") or "notebook"
@@ -424,7 +438,7 @@ def _check_settings(properties: dict[str, Any], settings: dict[str, Any]) -> Non
         raise InvalidInputException(f"Unknown WorkerType {worker!r}; one of: {', '.join(WORKER_TYPES)}")
     kind = properties.get("JobType", "glueetl")
     fields = {k: v for k, v in properties.items() if k not in ("JobType", "Tags")}
-    normalise({**fields, **settings, "Command": {"Name": kind, "ScriptLocation": "notebook.ipynb"}})
+    normalise({**fields, **settings, "Command": {"Name": kind, "ScriptLocation": "/notebook.ipynb"}})
 
 
 def _unmarked(nb: Any) -> Any:

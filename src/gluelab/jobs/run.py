@@ -13,13 +13,14 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from ..catalog.common import utcnow
+from ..runtime import user_errors
 from ..services import Services, open_services
 from .arguments import flag, notes
+from .end_note import EndNote, StoreUnwritable, store_failure
 from .launchers import launcher_for
 from .logs import RunLogs
 from .metrics import read_metrics
@@ -34,18 +35,9 @@ class RunStopped(BaseException):
 
 
 def error_message(exc: BaseException) -> str:
-    """Glue's ErrorMessage: the exception's type and message, first lines only."""
-    text = str(exc).strip()
-    first = "\n".join(text.splitlines()[:8])
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
-def user_traceback(exc: BaseException, script: str) -> str:
-    """The traceback from the user's script down (gluelab's own frames above it left out)."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != script:
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    """Glue's ErrorMessage: the user's error first (type and message), then the line of their code it came
+    from; gluelab's own frames are left out (the run's run.log keeps the full trace)."""
+    return user_errors.summary(exc)
 
 
 def _kill_self() -> None:
@@ -58,9 +50,11 @@ class Watchdog(threading.Thread):
     """Ends the run at its deadline (TIMEOUT, then the process group is killed) and, with
     ``--enable-metrics``, saves live metrics as the run goes on."""
 
-    def __init__(self, services: Services, ctx: dict[str, Any], event_log_dir: Path | None):
+    def __init__(
+        self, services: Services, ctx: dict[str, Any], event_log_dir: Path | None, note: EndNote | None = None
+    ):
         super().__init__(name="gluelab-run-watchdog", daemon=True)
-        self.services, self.ctx, self.event_log_dir = services, ctx, event_log_dir
+        self.services, self.ctx, self.event_log_dir, self.note = services, ctx, event_log_dir, note
         self.live = event_log_dir is not None and flag(ctx["Arguments"], "--enable-metrics")
         self.done = threading.Event()
 
@@ -75,14 +69,21 @@ class Watchdog(threading.Thread):
             if self.done.wait(wait):
                 return
             if self.live and self.event_log_dir is not None:
-                self.services.jobs.record_metrics(self.ctx["RunId"], read_metrics(self.event_log_dir))
+                try:
+                    self.services.jobs.record_metrics(self.ctx["RunId"], read_metrics(self.event_log_dir))
+                except Exception as exc:  # noqa: BLE001 - live metrics are best effort; the end records them
+                    if store_failure(exc) is None:
+                        raise
 
     def _time_out(self) -> None:
         minutes = self.ctx["Options"].get("Timeout")
         message = f"Job run timed out after {minutes} minute(s) (the job's Timeout)"
         try:
-            ready = self.services.jobs.finish_run(self.ctx["RunId"], "TIMEOUT", message)
+            ready = _store_write(self.services.jobs.finish_run, self.ctx["RunId"], "TIMEOUT", message)
             self.services.jobs.executor.launch_all(ready)
+        except StoreUnwritable as failure:
+            if self.note is not None:
+                self.note.write("TIMEOUT", message, failure.reason, "end")
         finally:
             _kill_self()
 
@@ -96,22 +97,44 @@ class RunProcess:
         self.in_user_code = False
 
     def execute(self) -> str:
-        """Run to the end; returns the final state recorded (or found, when the run was not ours)."""
+        """Run to the end; returns the final state recorded (or found, when the run was not ours). When
+        the store cannot be written, the run's end is left in its ``EndNote`` for the supervisor."""
         jobs = self.services.jobs
         ctx = jobs.run_context(self.run_id)
+        logs = RunLogs(Path(ctx["LogDir"]))
+        note = EndNote(logs.dir)
+        self.outcome: tuple[str, str | None, str] = ("FAILED", None, "start")  # state, error, stage
+        try:
+            state = self._execute(ctx, logs, note)
+        except StoreUnwritable as failure:
+            state, error, stage = self.outcome
+            kept = note.write(state, error, failure.reason, stage)
+            logs.note(
+                f"the run could not write to the store ({failure.reason}): its end ({state}) is "
+                + ("left in " + note.path.name + " for the supervisor to record" if kept else "lost")
+            )
+            logs.close()
+            return state
+        note.discard()
+        return state
+
+    def _execute(self, ctx: dict[str, Any], logs: RunLogs, note: EndNote) -> str:
+        jobs = self.services.jobs
         kind = ctx["Options"].get("JobType", "glueetl")
         launcher_type = launcher_for(ctx["Options"])
-        logs = RunLogs(Path(ctx["LogDir"]))
         event_dir: Path | None = None
         if launcher_type.uses_spark:
             event_dir = Path(self.warm.event_log_dir) if self.warm else logs.dir / "spark-events"
-        if not jobs.claim_run(self.run_id, os.getpid(), self.warm is not None, event_dir and str(event_dir)):
+        claimed = _store_write(
+            jobs.claim_run, self.run_id, os.getpid(), self.warm is not None, event_dir and str(event_dir)
+        )
+        if not claimed:
             logs.note(f"run not started here: it is {jobs.run_context(self.run_id)['State']}")
             return jobs.run_context(self.run_id)["State"]
         if self.warm is not None:
             self.warm.adopt_logs(logs)
         signal.signal(signal.SIGTERM, self._on_stop)
-        watchdog = Watchdog(self.services, ctx, event_dir)
+        watchdog = Watchdog(self.services, ctx, event_dir, note)
         watchdog.start()
         launcher = launcher_type(self.services.settings, ctx, logs, self.warm)
         logs.note(
@@ -124,7 +147,7 @@ class RunProcess:
         state, error = "FAILED", None
         try:
             launcher.prepare()
-            if not jobs.mark_running(self.run_id):
+            if not _store_write(jobs.mark_running, self.run_id):
                 raise RunStopped()
             logs.note("RUNNING: user code starts")
             live_logs = flag(ctx["Arguments"], "--enable-continuous-cloudwatch-log")
@@ -142,14 +165,18 @@ class RunProcess:
                 state = "SUCCEEDED"
             else:
                 error = f"The script exited with status {status}"
+        except StoreUnwritable:
+            raise
         except RunStopped:
             state = "STOPPED"
         except BaseException as exc:  # noqa: BLE001 - any failure of user code is the run's outcome
             error = error_message(exc)
-            trace = user_traceback(exc, ctx["Options"]["Script"])
-            logs.note("ERROR " + trace)
-            with logs.path("stderr").open("a") as err:
-                err.write(trace)
+            logs.note("ERROR " + user_errors.full_trace(exc))  # the full trace, gluelab's frames too
+            try:
+                with logs.path("stderr").open("a") as err:  # what the user reads: their error, their frames
+                    err.write(user_errors.shown(exc, "(the full trace is in the run's run.log)") + "\n")
+            except OSError as write_error:
+                logs.note(f"the error could not be written to stderr.log: {write_error}")
         finally:
             try:
                 launcher.close()
@@ -158,8 +185,9 @@ class RunProcess:
         watchdog.done.set()
         metrics = read_metrics(event_dir) if event_dir is not None else {}
         logs.note(f"{state}" + (f": {error}" if error else ""))
+        self.outcome = (state, error, "end")
+        ready = _store_write(jobs.finish_run, self.run_id, state, error, metrics)
         logs.close()
-        ready = jobs.finish_run(self.run_id, state, error, metrics)
         jobs.executor.launch_all(ready)
         return state
 
@@ -177,6 +205,18 @@ class RunProcess:
             threading.Thread(target=_stop_gracefully, args=(queries,), daemon=True).start()
         elif self.in_user_code:
             raise RunStopped()
+
+
+def _store_write(call: Any, *args: Any) -> Any:
+    """``call(*args)``, one of gluelab's own writes to the store: a store (or disk) that cannot be written
+    raises StoreUnwritable, so the run leaves its end in its note instead of crashing unexplained."""
+    try:
+        return call(*args)
+    except Exception as exc:
+        reason = store_failure(exc)
+        if reason is None:
+            raise
+        raise StoreUnwritable(reason) from exc
 
 
 def _streaming_queries() -> list[Any]:

@@ -25,12 +25,12 @@ from ..errors import ConcurrentRunsExceededException, EntityNotFoundException, I
 from ..events import record_event, wake_scheduler
 from ..operations import glue_operation, gluelab_operation
 from ..pagination import decode_token, encode_token
-from ..runtime.paths import to_local
+from ..runtime.paths import check_location, to_local
 from ..runtime.spark import WORKER_TYPES
 from ..store.models import JobRunRow
 from . import logs as run_logs
 from . import processes
-from .arguments import check_arguments, merge_arguments
+from .arguments import check_arguments, check_locations, merge_arguments
 from .definitions import MAX_TIMEOUT, SPARK_TYPES, normalise
 from .metrics import read_metrics
 
@@ -48,9 +48,9 @@ def new_run_id() -> str:
 
 
 def script_path(location: str, warehouse: Path) -> Path:
-    """The local file of a ScriptLocation (s3:// in the warehouse, file:// or an absolute path)."""
-    if "://" not in location and not location.startswith("/"):
-        location = str(Path(location).resolve())
+    """The local file of a ScriptLocation (s3:// in the warehouse, file:// or an absolute path); a relative
+    one is refused (InvalidInputException), never taken from the server's working directory."""
+    check_location(location, "ScriptLocation")
     return to_local(location, warehouse)
 
 
@@ -78,14 +78,14 @@ class JobRuns:
 
     @glue_operation("GetJobRun")
     def get_job_run(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.executor.reconcile()
+        self.executor.reconcile_for_reading()
         with self.store.read() as session:
             row = self._run(session, request["JobName"], request["RunId"])
             return {"JobRun": _run_shape(row)}
 
     @glue_operation("GetJobRuns")
     def get_job_runs(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.executor.reconcile()
+        self.executor.reconcile_for_reading()
         name = request["JobName"]
         limit = request.get("MaxResults") or 100
         after = decode_token(request.get("NextToken"), f"runs:{name}", int)
@@ -104,9 +104,9 @@ class JobRuns:
         name = request["JobName"]
         done, errors, to_signal = [], [], []
         with self.store.write() as session:
-            self._job_row(session, name)
+            self._job_row(session, name, for_update=True)
             for run_id in request["JobRunIds"]:
-                row = self._find_run(session, run_id)
+                row = self._find_run(session, run_id, for_update=True)
                 if row is None or row.job_name != name:
                     errors.append(_stop_error(name, run_id, "EntityNotFoundException", "Job run not found"))
                     continue
@@ -297,6 +297,7 @@ class JobRuns:
                 f"Timeout must be 1 to {MAX_TIMEOUT} minutes, not {merged['Timeout']}"
             )
         checked = normalise({k: v for k, v in merged.items() if k != "Name"})
+        check_locations(arguments)
         location = arguments.get("--scriptLocation") or checked["Command"]["ScriptLocation"]
         script = script_path(location, self.settings.warehouse_dir)
         if not script.is_file():
@@ -320,8 +321,8 @@ class JobRuns:
             query = select(JobRunRow.job_name).where(JobRunRow.state == "WAITING").distinct()
             if job_name is not None:
                 query = query.where(JobRunRow.job_name == job_name)
-            for name in list(session.scalars(query)):
-                job = self._find_job(session, name)
+            for name in sorted(session.scalars(query)):  # one order of job locks for every writer
+                job = self._find_job(session, name, for_update=True)
                 if job is None:
                     continue
                 room = job.definition["ExecutionProperty"]["MaxConcurrentRuns"] - self._active(session, name)
@@ -372,7 +373,7 @@ class JobRuns:
         """The process that will run ``run_id`` takes it; False when it is not STARTING or was stopped
         (then it is STOPPED) or another process has it."""
         with self.store.write() as session:
-            row = self._find_run(session, run_id)
+            row = self._find_run(session, run_id, for_update=True)
             if row is None or row.state != "STARTING" or row.pid is not None:
                 return False
             if row.stop_requested:
@@ -386,7 +387,7 @@ class JobRuns:
     def mark_running(self, run_id: str) -> bool:
         """STARTING → RUNNING as user code begins; False when a stop came first."""
         with self.store.write() as session:
-            row = self._find_run(session, run_id)
+            row = self._find_run(session, run_id, for_update=True)
             if row is None or row.state != "STARTING":
                 return False
             row.state = "RUNNING"
@@ -407,6 +408,12 @@ class JobRuns:
         retry = None
         with self.store.write() as session:
             row = self._find_run(session, run_id)
+            if row is None:
+                return []
+            # Job, then run: the lock order of StartJobRun and dequeue; a second ending waits, then sees
+            # the first and is ignored, so a failed attempt is retried once.
+            self._find_job(session, row.job_name, for_update=True)
+            row = self._find_run(session, run_id, for_update=True)
             if row is None or row.state in FINISHED:
                 return []
             if row.stop_requested and state in ("SUCCEEDED", "FAILED"):
@@ -478,6 +485,7 @@ class JobRuns:
                     "Deadline": deadline_of(r),
                     "LastModifiedOn": _aware(r.last_modified_on),
                     "StartedOn": _aware(r.started_on),
+                    "LogDir": r.log_dir,
                 }
                 for r in rows
                 if r.host in (None, host)
@@ -494,8 +502,12 @@ class JobRuns:
 
     # -- helpers -----------------------------------------------------------------------------------
     @staticmethod
-    def _find_run(session: Session, run_id: str) -> JobRunRow | None:
-        return session.scalar(select(JobRunRow).where(JobRunRow.run_id == run_id))
+    def _find_run(session: Session, run_id: str, for_update: bool = False) -> JobRunRow | None:
+        """``for_update``: locked until the transaction ends (and read afresh), for state changes."""
+        query = select(JobRunRow).where(JobRunRow.run_id == run_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return session.scalar(query)
 
     def _run(self, session: Session, job_name: str, run_id: str) -> JobRunRow:
         self._job_row(session, job_name)

@@ -253,7 +253,7 @@ class Engine:
             with self.store.write() as session:
                 if fence:
                     fence(session)
-                event = session.get(OrchestrationEventRow, event_id)
+                event = session.get(OrchestrationEventRow, event_id, with_for_update=True)
                 if event is None or event.processed:
                     continue
                 event.processed = True
@@ -268,7 +268,9 @@ class Engine:
         launch = Launch()
         run = None
         if event.workflow_run_id:
-            run = session.scalar(select(WorkflowRunRow).where(WorkflowRunRow.run_id == event.workflow_run_id))
+            # Locked: the ends of one workflow run's nodes are reacted to one at a time (fire once per run).
+            query = select(WorkflowRunRow).where(WorkflowRunRow.run_id == event.workflow_run_id)
+            run = session.scalar(query.with_for_update())
             if run is None or run.status != "RUNNING":
                 return launch
             candidates = [t for t in run.triggers if t["Type"] == "CONDITIONAL" and t["State"] == "ACTIVATED"]

@@ -227,6 +227,8 @@ class WorkflowService:
         """A new run of a COMPLETED run: the chosen job and crawler nodes run again, then whatever their
         triggers start; the other nodes keep their outcome from the original run."""
         with self.store.write() as session:
+            # The workflow first, as StartWorkflowRun locks it: one writer at a time counts its runs.
+            self._workflow(session, request["Name"], for_update=True)
             original = self._run(session, request["Name"], request["RunId"], for_update=True)
             if original.status != "COMPLETED":
                 raise IllegalWorkflowStateException(
@@ -385,11 +387,12 @@ class WorkflowService:
 
     # -- helpers -----------------------------------------------------------------------------------
     @staticmethod
-    def _find(session: Session, name: str) -> WorkflowRow | None:
-        return session.scalar(select(WorkflowRow).where(WorkflowRow.name == name))
+    def _find(session: Session, name: str, for_update: bool = False) -> WorkflowRow | None:
+        query = select(WorkflowRow).where(WorkflowRow.name == name)
+        return session.scalar(query.with_for_update() if for_update else query)
 
-    def _workflow(self, session: Session, name: str) -> WorkflowRow:
-        row = self._find(session, name)
+    def _workflow(self, session: Session, name: str, for_update: bool = False) -> WorkflowRow:
+        row = self._find(session, name, for_update)
         if row is None:
             raise EntityNotFoundException(f"Workflow with name: {name} not found")
         return row

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import patterns
 from ..errors import InvalidInputException
 from .paths import check_inside, is_s3, literal, reported, spark_uri, to_local
 
@@ -35,9 +36,14 @@ class SourceFile:
         return reported(self.spark_uri)
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def _glob_regex(pattern: str) -> patterns.Matcher:
     """A Unix glob as Glue's exclusions take it: ``**`` crosses folders, ``*`` and ``?`` stay within one,
-    ``[abc]`` is a character class and ``{csv,json}`` a choice."""
+    ``[abc]`` is a character class and ``{csv,json}`` a choice. Its ``match`` is a full match, sized and
+    time-bounded as ``gluelab.patterns`` bounds every user pattern."""
+    return patterns.glob_matcher([pattern], _glob_text, "exclusions pattern")
+
+
+def _glob_text(pattern: str) -> str:
     out = ""
     i = 0
     depth = 0
@@ -66,10 +72,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out += re.escape(char)
         i += 1
-    try:
-        return re.compile(out + "$")
-    except re.error as exc:
-        raise InvalidInputException(f"exclusions pattern {pattern!r} is not a valid glob: {exc}") from None
+    return out
 
 
 def parse_exclusions(value: Any) -> list[str]:

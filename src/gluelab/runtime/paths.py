@@ -70,6 +70,26 @@ def to_local(uri: str, warehouse: Path) -> Path:
     )
 
 
+def check_location(uri: str, what: str) -> None:
+    """Refuse (InvalidInputException naming ``what``) a location the rule above does not give a place to
+    without a warehouse at hand: a relative path (it would mean whatever directory a process happens to
+    run in), an unknown scheme, a bad bucket name or a key leaving its bucket."""
+    if is_s3(uri):
+        bucket, key = split_s3(uri)
+        _check_bucket(uri, bucket)
+        if not _inside(Path(os.path.normpath(Path("/", bucket, key))), Path("/", bucket)):
+            raise PathEscapesWarehouse(f"{what} {uri!r} leaves its bucket ('..'); refused.")
+        return
+    scheme = urlsplit(uri).scheme.lower() if "://" in uri else ""
+    if scheme == "file" or (scheme == "" and uri.startswith("/")):
+        return
+    kind = "a relative path" if scheme == "" else f"a {scheme}:// location"
+    raise InvalidInputException(
+        f"{what} {uri!r} is {kind}: a location is s3://bucket/key (the warehouse), file:///path or /path "
+        "(a relative path is refused, as it would depend on the server's working directory)."
+    )
+
+
 def _check_bucket(uri: str, bucket: str) -> None:
     """S3's bucket naming rules (3-63 lower-case letters, digits, dots, hyphens; no '..', no IP address)."""
     if (

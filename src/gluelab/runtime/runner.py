@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from ..config import Settings
+from . import user_errors
 from .glue_versions import describe
 from .spark import SparkSpec, build_session, install_context_hooks, parse_conf_argument
 
@@ -37,11 +38,37 @@ def script_arguments(script: Path, args: list[str]) -> list[str]:
     return args
 
 
+class ScriptFailed(Exception):
+    """The script raised: ``shown`` is the user's error as they should read it (their frames only, a
+    pointer to the full trace), ``trace_file`` the file holding the full trace."""
+
+    def __init__(self, shown: str, trace_file: Path):
+        super().__init__(shown)
+        self.shown = shown
+        self.trace_file = trace_file
+
+
+def _failed(exc: BaseException, trace_file: Path) -> ScriptFailed:
+    pointer = f"gluelab: the full trace is in {trace_file}"
+    try:
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        trace_file.write_text(user_errors.full_trace(exc))
+    except OSError as error:
+        pointer = f"gluelab: the full trace could not be written to {trace_file}: {error}"
+    return ScriptFailed(user_errors.shown(exc, pointer), trace_file)
+
+
 def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpec | None = None) -> int:
-    """Run ``script`` with ``args`` in this process; returns its exit status."""
+    """Run ``script`` with ``args`` in this process; returns its exit status. A script that raises (or does
+    not compile: that is found before Spark starts) raises ScriptFailed."""
     if not script.is_file():
         raise FileNotFoundError(f"no such script: {script}")
     args = script_arguments(script, args)
+    trace_file = settings.logs_dir / "runs" / str(_arg(args, "JOB_RUN_ID")) / "error.log"
+    try:
+        compile(script.read_bytes(), str(script), "exec")
+    except SyntaxError as exc:
+        raise _failed(exc, trace_file) from exc
     spec = spec or SparkSpec()
     conf_value = _arg(args, "conf")
     if conf_value:
@@ -56,6 +83,8 @@ def run_script(settings: Settings, script: Path, args: list[str], spec: SparkSpe
     install_context_hooks(settings)
     try:
         return execute_script(script, args)
+    except Exception as exc:  # noqa: BLE001 - whatever the script raised is its failure
+        raise _failed(exc, trace_file) from exc
     finally:
         spark.stop()
 

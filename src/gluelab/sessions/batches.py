@@ -1,7 +1,8 @@
 """Livy batches as gluelab job runs. ``POST /batches`` makes a job named ``livy-batch-<id>`` (the Python
 file as its script, the body's Spark settings as ``--conf`` and its files as Glue's special parameters)
 and starts a run whose script gets the batch's ``args`` as its own ``sys.argv``; the batch's state,
-log and kill are that run's. So batches are supervised, logged and listed like every other run."""
+log and kill are that run's. So batches are supervised, logged and listed like every other run.
+A refused batch leaves no job behind (only its id is used up: Livy never reuses one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from ..errors import EntityNotFoundException
+from ..errors import EntityNotFoundException, GlueError
 from ..jobs import JobService
 from ..jobs.arguments import POSITIONAL_ARGV
 from ..jobs.logs import read_lines
@@ -55,6 +56,24 @@ def _lines(log_dir: str | None) -> list[str]:
 
 def _job_name(batch_id: int) -> str:
     return f"{PREFIX}{batch_id}"
+
+
+def _description(body: dict[str, Any]) -> str:
+    """The job's Description: the batch's body as JSON, or (when that is longer than Glue's 2048
+    characters) the fields a batch's answer shows."""
+    full = json.dumps({"livy": body}, ensure_ascii=False)
+    if len(full) <= 2048:
+        return full
+    return json.dumps({"livy": {k: body[k] for k in ("name", "proxyUser") if k in body}}, ensure_ascii=False)
+
+
+def _described(description: str | None) -> dict[str, Any]:
+    """The batch's body back from its job's Description ({} for a job that was not made by Livy)."""
+    try:
+        found = json.loads(description or "{}").get("livy", {})
+    except (ValueError, AttributeError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 class LivyBatches:
@@ -105,18 +124,21 @@ class LivyBatches:
         ):
             if body.get(field):
                 arguments[argument] = ",".join(body[field])
-        description = json.dumps({"livy": body})
         self.jobs.create_job(
             {
                 "Name": _job_name(batch_id),
                 "Role": "livy",
-                "Description": description[:2048],
+                "Description": _description(body),
                 "Command": {"Name": "glueetl", "ScriptLocation": body["file"], "PythonVersion": "3"},
                 "DefaultArguments": arguments,
                 "MaxRetries": 0,
             }
         )
-        self.jobs.start_job_run({"JobName": _job_name(batch_id)})
+        try:
+            self.jobs.start_job_run({"JobName": _job_name(batch_id)})
+        except GlueError:
+            self.jobs.delete_job({"JobName": _job_name(batch_id)})  # a refusal changes nothing
+            raise
         return self.get(batch_id)
 
     def _run(self, batch_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -131,7 +153,7 @@ class LivyBatches:
 
     def get(self, batch_id: int) -> dict[str, Any]:
         job, run = self._run(batch_id)
-        body = json.loads(job.get("Description") or "{}").get("livy", {})
+        body = _described(job.get("Description"))
         log_dir = self.jobs.run_context(run["Id"])["LogDir"]
         return {
             "id": batch_id,

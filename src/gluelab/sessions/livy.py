@@ -4,7 +4,11 @@
 Exact status codes (201 on creation, 200 otherwise, 404 with a JSON body for anything unknown, 400 for
 bad input, never a 5xx after a side effect), Livy's eleven session states, and heartbeats: any request
 under ``/sessions/{id}`` keeps that session alive. Requests authenticate with gluelab's token, as the
-password of HTTP Basic auth (any user name) or as a bearer token."""
+password of HTTP Basic auth (any user name) or as a bearer token.
+
+Bodies are read only after the headers authenticate, and only up to their route's limit
+(``BODY_LIMITS``): a declared ``Content-Length`` over it is answered 413 before the body is read, a
+chunked body is cut off at the limit, and either refusal closes the connection."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import tornado.httputil
 import tornado.web
 
 from .. import __version__
@@ -38,6 +43,10 @@ CREATE_FIELDS = {
     "idleTimeout": str,
 }
 KINDS = {"pyspark": "pyspark", "python": "pyspark", "sql": "sql"}
+SETTINGS_BODY = 1024 * 1024  # a session's or a batch's settings, a cancel: small JSON
+CODE_BODY = 8 * 1024 * 1024  # a statement or a completion: the code of a notebook cell
+MAX_ID = 2**31 - 1  # ids are the store's 32-bit integers; a larger one names nothing
+CHUNK_SLACK = 1024 * 1024  # lets a chunked body's last chunk reach data_received, which answers 413
 STATES = {"PROVISIONING": "starting", "STOPPING": "shutting_down", "STOPPED": "killed", "TIMEOUT": "dead"}
 
 
@@ -98,7 +107,7 @@ def check_create_body(body: Any) -> tuple[str, dict[str, Any]]:
     kind = KINDS.get(body.get("kind") or "pyspark")
     if kind is None:
         raise LivyError(
-            400, f"Unsupported session kind {body['kind']!r}: gluelab sessions run pyspark or sql"
+            400, f"Unsupported session kind {body['kind'][:40]!r}: gluelab sessions run pyspark or sql"
         )
     kept = {k: v for k, v in body.items() if v is not None and k != "kind"}
     if "conf" in kept:
@@ -106,10 +115,27 @@ def check_create_body(body: Any) -> tuple[str, dict[str, Any]]:
     return kind, kept
 
 
+def declared_length(request: tornado.httputil.HTTPServerRequest) -> int | None:
+    """The body's declared size: its Content-Length, 0 for none, None for a chunked (unknown) one."""
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return None
+    declared = request.headers.get("Content-Length", "0").strip()
+    # tornado itself refuses a malformed length, once the handler lets it read the body
+    return int(declared) if declared.isascii() and declared.isdigit() else 0
+
+
+@tornado.web.stream_request_body
 class LivyHandler(tornado.web.RequestHandler):
+    """Livy's handlers: token auth on the headers, then a body of at most ``BODY_LIMITS[method]`` bytes
+    (a method not listed takes none), buffered in ``data_received``."""
+
+    BODY_LIMITS: dict[str, int] = {}
+
     def initialize(self, livy: LivyApi) -> None:
         self.livy = livy
         self._started = time.perf_counter()
+        self._body = bytearray()
+        self._limit = 0
 
     def check_xsrf_cookie(self) -> None:  # API clients, not browser forms
         pass
@@ -119,6 +145,31 @@ class LivyHandler(tornado.web.RequestHandler):
         if not self._authorized(self.request.headers.get("Authorization", "")):
             self.set_header("WWW-Authenticate", 'Basic realm="gluelab"')
             self._reply(401, {"msg": "Authentication required: gluelab's token as the Basic auth password"})
+            return
+        self._limit = self.BODY_LIMITS.get(self.request.method or "", 0)
+        declared = declared_length(self.request)
+        if declared is not None and declared > self._limit:
+            self._too_large()
+            return
+        slack = CHUNK_SLACK if declared is None else 0
+        self.request.connection.set_max_body_size(self._limit + slack)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        if len(self._body) + len(chunk) > self._limit:
+            self._body = bytearray()
+            self._too_large()
+        else:
+            self._body += chunk
+
+    def _too_large(self) -> None:
+        if self._limit:
+            message = f"The request body is larger than {self._limit} bytes, the limit of {self.request.path}"
+        else:
+            message = f"{self.request.method} {self.request.path} takes no request body"
+        self._reply(413, {"msg": message})
+        log.info("%s %s 413 %.1fms", self.request.method, self.request.path, self._ms())
 
     def _authorized(self, header: str) -> bool:
         scheme, _, value = header.partition(" ")
@@ -137,12 +188,25 @@ class LivyHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(payload, default=str))
 
     def body(self) -> Any:
-        if not self.request.body.strip():
+        if not self._body.strip():
             return {}
         try:
-            return json.loads(self.request.body)
+            return json.loads(self._body)
         except ValueError:
             raise LivyError(400, "The request body is not JSON") from None
+        except RecursionError:
+            raise LivyError(400, "The request body is nested too deeply") from None
+
+    def query_int(self, name: str, default: int) -> int:
+        """A ``from`` or ``size`` query argument: a whole number from 0; LivyError 400 otherwise."""
+        text = self.get_query_argument(name, "") or ""
+        digits = text.strip()
+        if not digits:
+            return default
+        if not (digits.isascii() and digits.isdigit()):
+            raise LivyError(400, f"Query argument {name} must be a whole number from 0, not {text[:40]!r}")
+        digits = digits.lstrip("0") or "0"
+        return MAX_ID if len(digits) > 10 else min(int(digits), MAX_ID)
 
     async def run(self, status: int, func: Any, *args: Any) -> None:
         """Run a blocking service call off the event loop and answer with its result."""
@@ -173,7 +237,7 @@ class LivyHandler(tornado.web.RequestHandler):
     # -- the operations, each blocking (run in the executor) ---------------------------------
     def _view(self, session: str) -> SessionView:
         try:
-            return self.livy.sessions.find(row_id=int(session))
+            return self.livy.sessions.find(row_id=row_id(session, f"Session '{session[:40]}' not found."))
         except EntityNotFoundException:
             raise LivyError(404, f"Session '{session}' not found.") from None
 
@@ -183,17 +247,32 @@ class LivyHandler(tornado.web.RequestHandler):
         return session_json(view, livy_state(view, busy), tail)
 
 
+def row_id(text: str, missing: str) -> int:
+    """A path's id as the store's integer; LivyError 404 with ``missing`` when no row could have it."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+        raise LivyError(404, missing)
+    return int(text)
+
+
+def batch_id(text: str) -> int:
+    return row_id(text, f"Batch session {text[:40]} not found.")
+
+
+def statement_id(text: str) -> int:
+    return row_id(text, f"Statement {text[:40]} not found.")
+
+
 class VersionHandler(LivyHandler):
-    def get(self) -> None:
-        self._reply(200, {"version": LIVY_VERSION, "gluelab": __version__})
+    async def get(self) -> None:
+        await self.run(200, lambda: {"version": LIVY_VERSION, "gluelab": __version__})
 
 
 class SessionsHandler(LivyHandler):
-    async def get(self) -> None:
-        start = int(self.get_query_argument("from", "0") or 0)
-        size = int(self.get_query_argument("size", "100") or 100)
+    BODY_LIMITS = {"POST": SETTINGS_BODY}
 
+    async def get(self) -> None:
         def listing() -> dict[str, Any]:
+            start, size = self.query_int("from", 0), self.query_int("size", 100)
             views = self.livy.sessions.all()
             page = [self._session(v, touch=False) for v in views[start : start + size]]
             return {"from": start, "total": len(views), "sessions": page}
@@ -203,9 +282,9 @@ class SessionsHandler(LivyHandler):
     async def post(self) -> None:
         def create() -> dict[str, Any]:
             kind, body = check_create_body(self.body())
-            row_id = self.livy.sessions.open("livy", None, kind, body, {})
-            view = self.livy.sessions.find(row_id=row_id)
-            self.set_header("Location", f"/sessions/{row_id}")
+            new_id = self.livy.sessions.open("livy", None, kind, body, {})
+            view = self.livy.sessions.find(row_id=new_id)
+            self.set_header("Location", f"/sessions/{new_id}")
             return self._session(view, touch=True)
 
         await self.run(201, create)
@@ -234,14 +313,13 @@ class SessionStateHandler(LivyHandler):
 
 class SessionLogHandler(LivyHandler):
     async def get(self, session: str) -> None:
-        given_from = self.get_query_argument("from", None)
-        size = int(self.get_query_argument("size", "100") or 100)
-
         def lines() -> dict[str, Any]:
+            given_from = self.query_int("from", -1)
+            size = self.query_int("size", 100)
             view = self._view(session)
             self.livy.sessions.busy(view)  # a heartbeat
             everything = self.livy.sessions.log_lines(view)
-            start = int(given_from) if given_from else max(0, len(everything) - size)
+            start = given_from if given_from >= 0 else max(0, len(everything) - size)
             return {
                 "id": view.id,
                 "from": start,
@@ -253,12 +331,12 @@ class SessionLogHandler(LivyHandler):
 
 
 class StatementsHandler(LivyHandler):
-    async def get(self, session: str) -> None:
-        start = int(self.get_query_argument("from", "0") or 0)
-        size = int(self.get_query_argument("size", "100") or 100)
-        descending = self.get_query_argument("order", "") == "desc"
+    BODY_LIMITS = {"POST": CODE_BODY}
 
+    async def get(self, session: str) -> None:
         def listing() -> dict[str, Any]:
+            start, size = self.query_int("from", 0), self.query_int("size", 100)
+            descending = self.get_query_argument("order", "") == "desc"
             statements = self.livy.sessions.call(self._view(session), "list")
             if descending:
                 statements.reverse()
@@ -271,10 +349,13 @@ class StatementsHandler(LivyHandler):
             body = self.body()
             if not isinstance(body, dict) or not isinstance(body.get("code"), str):
                 raise LivyError(400, 'The body must be {"code": "..."} with an optional "kind"')
+            requested = body.get("kind")
+            if requested is not None and not isinstance(requested, str):
+                raise LivyError(400, "Field kind must be a string: pyspark, python or sql")
             view = self._view(session)
-            kind = KINDS.get(body.get("kind") or view.kind)
+            kind = KINDS.get(requested or view.kind)
             if kind is None:
-                raise LivyError(400, f"Unsupported statement kind {body.get('kind')!r}: pyspark or sql")
+                raise LivyError(400, f"Unsupported statement kind {requested[:40]!r}: pyspark or sql")
             return self.livy.sessions.call(view, "run", code=body["code"], kind=kind)
 
         await self.run(201, submit)
@@ -282,24 +363,35 @@ class StatementsHandler(LivyHandler):
 
 class StatementHandler(LivyHandler):
     async def get(self, session: str, statement: str) -> None:
-        await self.run(200, lambda: self.livy.sessions.call(self._view(session), "get", id=int(statement)))
+        def get() -> dict[str, Any]:
+            view = self._view(session)
+            return self.livy.sessions.call(view, "get", id=statement_id(statement))
+
+        await self.run(200, get)
 
 
 class CancelHandler(LivyHandler):
+    BODY_LIMITS = {"POST": SETTINGS_BODY}
+
     async def post(self, session: str, statement: str) -> None:
         def cancel() -> dict[str, Any]:
-            self.livy.sessions.call(self._view(session), "cancel", id=int(statement))
+            view = self._view(session)
+            self.livy.sessions.call(view, "cancel", id=statement_id(statement))
             return {"msg": "canceled"}
 
         await self.run(200, cancel)
 
 
 class CompletionHandler(LivyHandler):
+    BODY_LIMITS = {"POST": CODE_BODY}
+
     async def post(self, session: str) -> None:
         await self.run(200, lambda: {"candidates": [], "session": self._view(session).id})
 
 
 class BatchesHandler(LivyHandler):
+    BODY_LIMITS = {"POST": SETTINGS_BODY}
+
     async def get(self) -> None:
         await self.run(200, self.livy.batches.all)
 
@@ -314,16 +406,16 @@ class BatchesHandler(LivyHandler):
 
 class BatchHandler(LivyHandler):
     async def get(self, batch: str) -> None:
-        await self.run(200, self.livy.batches.get, int(batch))
+        await self.run(200, lambda: self.livy.batches.get(batch_id(batch)))
 
     async def delete(self, batch: str) -> None:
-        await self.run(200, self.livy.batches.delete, int(batch))
+        await self.run(200, lambda: self.livy.batches.delete(batch_id(batch)))
 
 
 class BatchStateHandler(LivyHandler):
     async def get(self, batch: str) -> None:
         def state() -> dict[str, Any]:
-            found = self.livy.batches.get(int(batch))
+            found = self.livy.batches.get(batch_id(batch))
             return {"id": found["id"], "state": found["state"]}
 
         await self.run(200, state)
@@ -331,15 +423,19 @@ class BatchStateHandler(LivyHandler):
 
 class BatchLogHandler(LivyHandler):
     async def get(self, batch: str) -> None:
-        start = int(self.get_query_argument("from", "0") or 0)
-        size = int(self.get_query_argument("size", "100") or 100)
-        await self.run(200, self.livy.batches.log, int(batch), start, size)
+        def lines() -> dict[str, Any]:
+            start, size = self.query_int("from", 0), self.query_int("size", 100)
+            return self.livy.batches.log(batch_id(batch), start, size)
+
+        await self.run(200, lines)
 
 
 class NotFoundHandler(LivyHandler):
+    """Any path no route takes: 404 before a body is read."""
+
     def prepare(self) -> None:
         self.set_header("Content-Type", "application/json")
-        self._reply(404, {"msg": f"No such resource: {self.request.path}"})
+        self._reply(404, {"msg": f"No such resource: {self.request.path[:200]}"})
 
 
 def routes(livy: LivyApi) -> list[tuple[str, type, dict[str, Any]]]:
