@@ -11,6 +11,7 @@ import hmac
 import http.client
 import os
 import socket
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -433,8 +434,11 @@ def test_a_large_upload_streams_to_disk(lake_server, s3, bucket, tmp_path):
 
 def test_requests_go_to_the_log(lake_server, s3, bucket):
     s3.put_object(Bucket=bucket, Key=f"logged-{uuid.uuid4().hex}", Body=b"x")
-    log = (lake_server.home / "logs" / "server.log").read_text()
-    assert f"s3 PutObject /{bucket}/logged-" in log
+    path = lake_server.home / "logs" / "server.log"
+    deadline = time.monotonic() + 10  # the access line is written once the answer has gone out
+    while f"s3 PutObject /{bucket}/logged-" not in path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert f"s3 PutObject /{bucket}/logged-" in path.read_text()
     assert Path(lake_server.home / "logs" / "server.log").exists()
 
 

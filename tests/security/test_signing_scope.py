@@ -164,8 +164,15 @@ def test_gluelab_run_gives_scripts_the_servers_region_over_the_users(
 ) -> None:
     for key in [k for k in os.environ if k.startswith(("AWS_", "GLUELAB_"))]:
         monkeypatch.delenv(key)
+    for key in ("AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS"):
+        monkeypatch.setenv(key, "")  # registered, so that what aws_clients_for_run sets goes afterwards
+        monkeypatch.delenv(key)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")  # the user's own region, for AWS
     monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # an earlier test's session caches its credentials
     settings = Settings.load(env=gluelab_env(server.home, GLUELAB_REGION=REGION))
     assert aws_clients_for_run(settings).startswith("boto3's glue, s3 and sts clients reach gluelab serve")
     assert os.environ["AWS_DEFAULT_REGION"] == os.environ["AWS_REGION"] == REGION

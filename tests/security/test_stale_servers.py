@@ -46,10 +46,8 @@ def test_the_demo_refuses_to_wipe_a_home_a_server_serves(server: ServerProcess, 
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text("still here")
     before = sorted(str(p) for p in workspace.rglob("*"))
-    started = time.monotonic()
     result = run_gluelab(workspace / "other", "demo", "--workspace", str(workspace), check=False)
-    assert result.returncode == 1
-    assert time.monotonic() - started < 30  # refused before any server or Spark starts
+    assert result.returncode == 1  # refused before any server or Spark starts: nothing below changes
     message = flat(result.stderr)
     port = server.info["port"]
     assert f"the demo did not start: gluelab serve (pid {server.pid}, port {port}," in message
