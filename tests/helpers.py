@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -194,3 +195,34 @@ def engine_or_unavailable(url: str) -> sa.Engine:
     except sa.exc.OperationalError:
         unavailable(f"{url} is not reachable")
     return engine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_jupyter(
+    module: str, port: int, root: Path, env: dict[str, str], log: Path, *options: str
+) -> subprocess.Popen[bytes]:
+    """``python -m <module>`` (``jupyterlab`` or ``jupyter_server``) on 127.0.0.1:``port`` serving ``root``,
+    its output in ``log``; ``options`` are more ``--Name=value`` settings."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, "--no-browser", "--allow-root", f"--port={port}"]
+            + ["--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}", *options],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL when it has not ended within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

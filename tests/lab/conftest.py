@@ -4,9 +4,7 @@ Debian's Chromium driven by Playwright. Screenshots go to ``test-artifacts/lab/`
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers import gluelab_env, unavailable
+from tests.helpers import free_port, gluelab_env, start_jupyter, stop_process, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lab"
@@ -48,12 +46,6 @@ class Lab:
         return self.log.read_text(errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("lab")
@@ -63,7 +55,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port = _free_port()
+    port = free_port()
     env = gluelab_env(
         home,
         JUPYTERLAB_SETTINGS_DIR=str(settings),
@@ -71,24 +63,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         GLUELAB_PORT="0",  # the lab's own Glue endpoint for boto3 and sparkmagic, on a free port
     )
     log = base / "lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                f"--port={port}",
-                "--ServerApp.ip=127.0.0.1",
-                f"--IdentityProvider.token={TOKEN}",
-                f"--ServerApp.root_dir={root}",
-                f"--LabApp.workspaces_dir={base / 'workspaces'}",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_jupyter(
+        "jupyterlab",
+        port,
+        root,
+        env,
+        log,
+        f"--IdentityProvider.token={TOKEN}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+    )
     lab = Lab(root, home, port, proc, log)
     deadline = time.monotonic() + 90
     while True:
@@ -104,12 +87,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             raise RuntimeError(f"jupyter lab did not start: {lab.output()}")
         time.sleep(0.2)
     yield lab
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
 
 
 @pytest.fixture(scope="session")

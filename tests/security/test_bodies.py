@@ -13,7 +13,6 @@ import json
 import select
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.helpers import ServerProcess, gluelab_env
+from tests.helpers import ServerProcess, free_port, gluelab_env, start_jupyter, stop_process
 
 HUGE = 300 * 1024 * 1024
 MOST_SENT = 64 * 1024 * 1024  # socket buffers on both sides hold a few MB; a read body would be 300
@@ -324,21 +323,11 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("bodies-lab")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = gluelab_env(base / "home", GLUELAB_LAB_ENDPOINT="false", GLUELAB_SCHEDULER="false")
     env["JUPYTER_CONFIG_DIR"] = str(base / "config")
     log = base / "jupyter.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", f"--port={port}"]
-            + ["--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={JUPYTER_TOKEN}"]
-            + [f"--ServerApp.root_dir={base}"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_jupyter("jupyter_server", port, base, env, log, f"--IdentityProvider.token={JUPYTER_TOKEN}")
     lab = Lab(port, proc, log)
     deadline = time.monotonic() + 60
     while True:
@@ -350,12 +339,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             time.sleep(0.2)
     assert b"gluelab: the Glue API at" in log.read_bytes()
     yield lab
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
 
 
 @pytest.mark.slow  # a Jupyter server starts and stops: ~20 s

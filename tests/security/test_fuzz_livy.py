@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,26 +29,24 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gluelab.store.models import SessionRow
-from tests.api.test_fuzz import HUGE_INTS, LONG_TEXT, SHORT_TEXT, StoreView, _last_error, diff, store_url
+from tests.api.test_fuzz import (
+    FUZZ_SETTINGS,
+    HUGE_INTS,
+    LONG_TEXT,
+    SHORT_TEXT,
+    StoreView,
+    _last_error,
+    diff,
+    store_url,
+)
 from tests.helpers import ServerProcess
 from tests.security.test_bodies import Answer, exchange
 
 SERVER_ENV = {"GLUELAB_SCHEDULER": "false"}  # nothing else writes to the store between two snapshots
-EXAMPLES = int(os.environ.get("GLUELAB_FUZZ_EXAMPLES", "50"))
-FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
 SESSION = 1  # the seeded session: STOPPED, with a log, so reads find it and statements are refused
 CREATE_PATH = re.compile(r"/(sessions|batches)/?")  # tornado matches routes on the raw path
 NO_SCRIPT = "/nonexistent-gluelab-fuzz"

@@ -14,7 +14,6 @@ tampered with, signed with another key, and not signed at all. For every request
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -25,19 +24,13 @@ import pytest
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.api.test_fuzz import HUGE_INTS, SHORT_TEXT
+from tests.api.test_fuzz import FUZZ_SETTINGS, HUGE_INTS, SHORT_TEXT
 from tests.helpers import ServerProcess
 from tests.security.test_bodies import Answer, exchange
 
-EXAMPLES = int(os.environ.get("GLUELAB_FUZZ_EXAMPLES", "50"))
-FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 BUCKET = "fuzz-bucket"
 LIVY_NAMES = {"", "sessions", "batches", "version", "ping"}  # unsigned, these paths are Livy's or Glue's
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 
 from gluelab.api.running import running_server, server_file, serving
 from gluelab.config import Settings
-from tests.helpers import ServerProcess, gluelab_env, run_gluelab
+from tests.helpers import ServerProcess, free_port, gluelab_env, run_gluelab, start_jupyter, stop_process
 
 
 @pytest.fixture(scope="module")
@@ -132,29 +130,11 @@ def test_the_demo_refuses_while_a_lab_has_its_home_open(tmp_path: Path) -> None:
     workspace = tmp_path / "demo"
     (workspace / "home").mkdir(parents=True)
     (workspace / ".gluelab-demo").write_text("")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = gluelab_env(
         workspace / "home", GLUELAB_PORT="0", JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config")
     )
     log = tmp_path / "lab.log"
-    with log.open("wb") as out:
-        lab = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                f"--port={port}",
-                "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.root_dir={workspace}",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    lab = start_jupyter("jupyterlab", free_port(), workspace, env, log)
     try:
         record = workspace / "home" / "run" / f"lab-{lab.pid}.json"
         deadline = time.monotonic() + 90
@@ -169,7 +149,6 @@ def test_the_demo_refuses_while_a_lab_has_its_home_open(tmp_path: Path) -> None:
         assert "File > Shut Down" in message and f"kill {lab.pid}" in message
         assert record.exists()
     finally:
-        lab.terminate()
-        lab.wait(timeout=30)
+        stop_process(lab)
     assert not record.exists()  # a lab that shuts down withdraws its record, and its endpoint's
     assert not (workspace / "home" / "run" / "server.json").exists()
